@@ -1,0 +1,3 @@
+"""LocalStat: performance management for public services."""
+
+__version__ = "0.1.0"
