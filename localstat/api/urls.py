@@ -1,0 +1,17 @@
+"""The JSON API: one NinjaAPI, a router per app. Its OpenAPI schema is committed as docs/openapi.json."""
+
+from ninja import NinjaAPI
+
+from localstat import __version__
+from localstat.api.chain import router as chain_router
+
+api = NinjaAPI(
+    title="LocalStat API",
+    version=__version__,
+    description=(
+        "Read and write LocalStat's delivery chains, frameworks, returns and judgements. "
+        "Public endpoints need no authentication; others use the session or a unit token."
+    ),
+    urls_namespace="api",
+)
+api.add_router("/", chain_router)

@@ -1,0 +1,80 @@
+"""What each signed-in person sees first: one section per role they hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Q
+
+from localstat.chain.access import roles_of
+from localstat.chain.choices import ChainRole, Role
+from localstat.chain.models import Organisation
+from localstat.chain.selectors import intermediate_tier_of, links_current_on, units_managed_by
+
+
+@dataclass
+class StartSection:
+    role: str
+    organisation: Organisation
+    heading: str
+    caption: str
+    organisations: list[Organisation] = field(default_factory=list)
+    columns: tuple[str, ...] = ()
+
+
+def _tier_with_counts(tier_links_filter: Q) -> list[Organisation]:
+    current = links_current_on(None)
+    tier = current.filter(tier_links_filter, role=ChainRole.INTERMEDIATE_TIER)
+    units = current.filter(role=ChainRole.FRONT_LINE_UNIT)
+    return list(
+        Organisation.objects.filter(pk__in=tier.values("organisation"))
+        .annotate(unit_count=Count("accountable_links", filter=Q(accountable_links__in=units), distinct=True))
+        .order_by("code")
+    )
+
+
+def start_sections(user: AbstractBaseUser | AnonymousUser) -> list[StartSection]:
+    sections: list[StartSection] = []
+    for membership in roles_of(user):
+        organisation = membership.organisation
+        role = membership.role
+        if role == Role.DEPARTMENT_ANALYST:
+            sections.append(
+                StartSection(
+                    role, organisation, f"{organisation.display_name}: your intermediate tier",
+                    "The bodies that performance-manage front line units for your department.",
+                    list(intermediate_tier_of(organisation)), ("units",),
+                )
+            )
+        elif role in (Role.PERFORMANCE_MANAGER, Role.CHALLENGER):
+            sections.append(
+                StartSection(
+                    role, organisation, f"{organisation.display_name}: your units",
+                    "The front line units whose performance you manage.",
+                    list(units_managed_by(organisation)), ("unit_type",),
+                )
+            )
+        elif role in (Role.UNIT_SUBMITTER, Role.UNIT_MANAGER):
+            sections.append(
+                StartSection(role, organisation, "Your unit", "The unit you submit data for and manage.", [organisation], ("unit_type",))
+            )
+        elif role == Role.INSPECTOR:
+            inspected = links_current_on(None).filter(organisation=organisation, role=ChainRole.INSPECTORATE).values("service")
+            sections.append(
+                StartSection(
+                    role, organisation, f"{organisation.display_name}: the services you inspect",
+                    "The intermediate-tier bodies of the services you inspect, with their units.",
+                    _tier_with_counts(Q(service__in=inspected)), ("units",),
+                )
+            )
+        elif role == Role.ADMINISTRATOR:
+            departments = links_current_on(None).filter(role=ChainRole.DEPARTMENT).values("organisation")
+            sections.append(
+                StartSection(
+                    role, organisation, "Departments",
+                    "Every delivery chain starts at a department. People and records are managed in Administration.",
+                    list(Organisation.objects.filter(pk__in=departments).order_by("code")), (),
+                )
+            )
+    return sections

@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from localstat.api.urls import api
+
+urlpatterns = [
+    path("", include("localstat.chain.urls")),
+    path("", include("localstat.core.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
