@@ -78,12 +78,23 @@ def _baseline_mask(values: FloatArray, baseline: int | None) -> BoolArray:
     return present & (np.arange(values.shape[1]) < baseline)
 
 
+def _row_sum(values: FloatArray, mask: BoolArray) -> FloatArray:
+    """Left-to-right sum of the masked values of each row.
+
+    A sequential sum is the same whatever padding follows a group's points (adding 0.0 is exact),
+    so a series gets the same limits alone or beside longer series; numpy's pairwise ``sum``
+    would round differently with the array's width.
+    """
+    if values.shape[1] == 0:
+        return np.zeros(values.shape[0])
+    return np.asarray(np.cumsum(np.where(mask, values, 0.0), axis=1)[:, -1], dtype=np.float64)
+
+
 def _masked_mean(values: FloatArray, mask: BoolArray) -> tuple[FloatArray, IntArray]:
     count = mask.sum(axis=1)
-    total = np.where(mask, values, 0.0).sum(axis=1)
-    mean = np.divide(total, count, out=np.full(count.shape, np.nan), where=count > 0)
+    mean = np.divide(_row_sum(values, mask), count, out=np.full(count.shape, np.nan), where=count > 0)
     # A second pass over the residuals, as R's mean() does, keeps large values to the last digit.
-    residual = np.where(mask, values - mean[:, None], 0.0).sum(axis=1)
+    residual = _row_sum(values - mean[:, None], mask)
     mean += np.divide(residual, count, out=np.zeros(count.shape), where=count > 0)
     return mean, count.astype(np.int64)
 
@@ -179,8 +190,8 @@ def prime_limits(
     n = _as_groups(denominators)
     rate = x / np.where(n > 0, n, np.nan)
     in_baseline = _baseline_mask(rate, baseline)
-    total_x = np.where(in_baseline, x, 0.0).sum(axis=1)
-    total_n = np.where(in_baseline, n, 0.0).sum(axis=1)
+    total_x = _row_sum(x, in_baseline)
+    total_n = _row_sum(n, in_baseline)
     count = in_baseline.sum(axis=1).astype(np.int64)
     centre = np.divide(total_x, total_n, out=np.full(total_x.shape, np.nan), where=total_n > 0)[:, None]
     spread = centre * (1.0 - centre) if chart == "p_prime" else centre
