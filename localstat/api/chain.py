@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.errors import HttpError
 
 from localstat.chain import selectors
 from localstat.chain.models import Organisation, Service
@@ -76,7 +77,7 @@ def list_units(request: HttpRequest, service: str | None = None, unit_type: str 
     if service:
         service_obj = Service.objects.filter(code=service).first()
         if service_obj is None:
-            raise Http404(f"No service {service!r}.")
+            raise HttpError(404, f"No service {service!r}.")
     return [
         {
             "code": link.organisation.code,

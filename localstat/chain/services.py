@@ -35,6 +35,14 @@ ROLE_NEEDS_CHAIN_ROLE: dict[str, set[str]] = {
     Role.INSPECTOR: {ChainRole.INSPECTORATE},
 }
 
+#: How a chain role reads in a sentence ("X is not an intermediate-tier body in Health").
+AS_A: dict[str, str] = {
+    ChainRole.DEPARTMENT: "a department",
+    ChainRole.INTERMEDIATE_TIER: "an intermediate-tier body",
+    ChainRole.FRONT_LINE_UNIT: "a front line unit",
+    ChainRole.INSPECTORATE: "an inspectorate",
+}
+
 ROLE_ABOVE: dict[str, str | None] = {
     ChainRole.DEPARTMENT: None,
     ChainRole.INSPECTORATE: None,
@@ -110,7 +118,7 @@ def _check_place(organisation: Organisation, service: Service, role: str, accoun
     needed = ROLE_ABOVE[role]
     if needed is None:
         if accountable_to is not None:
-            raise ChainError(f"A {ChainRole(role).label.lower()} answers to no one in the chain.", code="invalid")
+            raise ChainError(f"{organisation.code} is {AS_A[role]}, which answers to no one in the chain.", code="invalid")
         return
     if accountable_to is None:
         label = "performance manager" if role == ChainRole.FRONT_LINE_UNIT else "department"
@@ -118,7 +126,7 @@ def _check_place(organisation: Organisation, service: Service, role: str, accoun
     above = current_link(accountable_to, service, on)
     if above is None or above.role != needed:
         raise ChainError(
-            f"{accountable_to.code} is not a {ChainRole(needed).label.lower()} in {service}, "
+            f"{accountable_to.code} is not {AS_A[needed]} in {service}, "
             f"so {organisation.code} cannot answer to it.",
             code="invalid",
         )
@@ -271,9 +279,9 @@ def add_membership(*, user: AbstractBaseUser, organisation: Organisation, role: 
     """Give a person a role in an organisation; the role must fit the organisation's place in a chain."""
     needed = ROLE_NEEDS_CHAIN_ROLE.get(role)
     if needed is not None and not ChainLink.objects.filter(organisation=organisation, role__in=needed, valid_to__isnull=True).exists():
-        places = " or ".join(sorted(ChainRole(r).label.lower() for r in needed))
+        places = " or ".join(sorted(AS_A[r] for r in needed))
         raise ChainError(
-            f"A {Role(role).label.lower()} belongs to a {places}; {organisation.code} is not one in any service.",
+            f"A {Role(role).label.lower()} belongs to {places}; {organisation.code} is not one in any service.",
             code="invalid",
         )
     membership, created = Membership.objects.get_or_create(user=user, organisation=organisation, role=role)

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from localstat.demo.pipeline import SCALES, build_demo, login_lines
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--logins", action="store_true", help="Print the demo login lines (after building, if needed).")
 
     def handle(self, *args: Any, seed: int, scale: str, reset: bool, logins: bool, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
         try:
             build = build_demo(seed=seed, scale=scale, reset=reset, progress=lambda m: self.stderr.write(m))
         except ValueError as error:

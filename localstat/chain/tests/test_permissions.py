@@ -1,0 +1,106 @@
+"""The permission matrix: every registered action × the seven roles × where the target sits.
+
+Positions are the target unit as seen from the person: their own unit (Ashford, U1, which North
+manages), a sibling (Bramley, U2, also North's), a unit under another manager (Carlton, U3, South's),
+a unit in another service (Elm School, S1), and an anonymous visitor looking at U1.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+
+from localstat.chain.access import can, permitted_organisations, registered_actions
+from localstat.chain.choices import Role
+
+OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE = "own unit", "sibling unit", "unit under another manager", "another service"
+ALL = {OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE}
+NONE: set[str] = set()
+
+#: action → (role → positions allowed, anonymous allowed)
+EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
+    "chain.view_directory": ({role: ALL for role in Role.values}, True),
+    "chain.view_organisation": (
+        {
+            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.CHALLENGER: {OWN, SIBLING},
+            Role.UNIT_SUBMITTER: {OWN},
+            Role.UNIT_MANAGER: {OWN},
+            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "chain.move_unit": (
+        {
+            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+            Role.PERFORMANCE_MANAGER: NONE,
+            Role.CHALLENGER: NONE,
+            Role.UNIT_SUBMITTER: NONE,
+            Role.UNIT_MANAGER: NONE,
+            Role.INSPECTOR: NONE,
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "chain.record_context": (
+        {
+            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.CHALLENGER: NONE,
+            Role.UNIT_SUBMITTER: NONE,
+            Role.UNIT_MANAGER: NONE,
+            Role.INSPECTOR: NONE,
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "chain.manage_memberships": (
+        {role: (ALL if role == Role.ADMINISTRATOR else NONE) for role in Role.values},
+        False,
+    ),
+}
+
+
+def test_every_registered_action_has_a_row_in_the_matrix() -> None:
+    # given every action the apps registered
+    registered = {action.code for action in registered_actions()}
+    # then each has an expectation, and no expectation names an action that no longer exists
+    assert registered - set(EXPECTED) == set(), "actions with no row in the permission matrix"
+    assert set(EXPECTED) - registered == set(), "matrix rows for actions nobody registers"
+
+
+@pytest.mark.parametrize("action", sorted(EXPECTED))
+def test_the_matrix_holds_for_every_role_and_position(scenario, action) -> None:  # type: ignore[no-untyped-def]
+    allowed_by_role, anonymous_allowed = EXPECTED[action]
+    targets = {OWN: scenario.u1, SIBLING: scenario.u2, OTHER_MANAGER: scenario.u3, OTHER_SERVICE: scenario.s1}
+    mismatches = []
+    for role in Role.values:
+        user = scenario.user(role)
+        permitted = set(permitted_organisations(user, action).values_list("code", flat=True))
+        for position, target in targets.items():
+            expected = position in allowed_by_role[role]
+            if can(user, action, target) != expected or (target.code in permitted) != expected:
+                mismatches.append(f"{role} on {position}: expected {'allowed' if expected else 'refused'}")
+    for position, target in targets.items():
+        if can(AnonymousUser(), action, target) != (anonymous_allowed):
+            mismatches.append(f"anonymous on {position}: expected {'allowed' if anonymous_allowed else 'refused'}")
+    assert mismatches == []
+
+
+def test_a_performance_manager_keeps_no_rights_over_a_unit_moved_away(scenario) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from localstat.chain.services import move_unit
+
+    # given Bramley moves from North to South
+    move_unit(unit=scenario.u2, service=scenario.health, new_manager=scenario.south, on=date(2018, 1, 1), reason="Boundary change", acting_user=scenario.ada)
+    # then North's manager can no longer open it, and South's chain now covers it
+    assert not can(scenario.morgan, "chain.view_organisation", scenario.u2)
+    assert can(scenario.ada, "chain.view_organisation", scenario.u2)
+
+
+def test_an_unknown_action_is_an_error_not_a_refusal(scenario) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(LookupError, match="register it"):
+        can(scenario.ada, "chain.teleport_unit", scenario.u1)
