@@ -133,7 +133,7 @@ def _two_of_three_between(
         return np.zeros(y.shape, dtype=np.bool_)
     close_count = close[:, :-2].astype(np.int8) + close[:, 1:-1] + close[:, 2:]
     side_sum = side[:, :-2].astype(np.int16) + side[:, 1:-1] + side[:, 2:]
-    window = (close_count >= 2) & (np.abs(side_sum) == 3)
+    window = (close_count >= 2) & (np.abs(side_sum) == 3) & present[:, 2:]
     return close & _windows_of_three(window)
 
 
@@ -146,7 +146,8 @@ def _two_of_three_beyond(y: FloatArray, present: BoolArray, limits: ProcessLimit
     if y.shape[1] < 3:
         return np.zeros(y.shape, dtype=np.bool_)
     signed_sum = beyond[:, :-2].astype(np.int16) + beyond[:, 1:-1] + beyond[:, 2:]
-    window = np.asarray(np.abs(signed_sum) >= 2, dtype=np.bool_)
+    # Only whole windows count: padding after a group's last point is no point at all.
+    window = np.asarray((np.abs(signed_sum) >= 2) & present[:, 2:], dtype=np.bool_)
     flagged: BoolArray = (beyond != 0) & _windows_of_three(window)
     return flagged
 

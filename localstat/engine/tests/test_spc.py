@@ -360,6 +360,22 @@ def test_two_of_three_with_one_point_beyond_the_process_limit_depends_on_the_pro
     assert mdc == powerbi == ["", "two_of_three", "outside_limits", ""]
 
 
+def test_two_beyond_two_sigma_at_the_end_of_a_series_need_a_whole_window_of_three():
+    # Given limits 0 ± 3 (2σ at ± 2) and a series ending 2.5, -2.5, -2.5: PowerBI-SPC twoInThree.ts sums
+    # the signs of each window of three ending at a point (here 0 + 1 - 1 = 0, then 1 - 1 - 1 = -1)
+    limits = hand_limits(0.0, 3.0)
+
+    # When judged by powerbi, alone and beside a longer series (wider packed arrays)
+    alone = special_cause_rules(np.array([[0.5, 2.5, -2.5, -2.5]]), limits, profile="powerbi")
+    beside = special_cause_rules(
+        np.array([[0.5, 2.5, -2.5, -2.5, np.nan, np.nan], [0.0] * 6]), limits, profile="powerbi"
+    )
+
+    # Then no window reaches ±2, so nothing is flagged, whatever the padding after the last point
+    assert alone.rule[0].tolist() == [0, 0, 0, 0]
+    assert beside.rule[0, :4].tolist() == [0, 0, 0, 0]
+
+
 def test_screening_drops_a_big_moving_range_from_the_limits():
     # Given 10, 11 six times then 30: mean 156/13 = 12; moving ranges eleven 1s and one 19, AMR 30/12 = 2.5;
     # 19 ≥ 3.267 × 2.5 = 8.1675 is screened, leaving AMR 1 (hand arithmetic)
