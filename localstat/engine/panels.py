@@ -188,15 +188,10 @@ def series_panel(frame: pl.DataFrame, *, series: str = "series", period: str = "
     if keys.null_count():
         raise _row_error(_first_true(keys.is_null()), series, "missing series")
     periods = normalise_periods(frame[period], column=period)
-    index = pl.DataFrame(
-        {
-            "s": keys.rank("dense").cast(pl.Int64) - 1,
-            "p": periods.rank("dense").cast(pl.Int64) - 1,
-        }
-    )
-    row_series = index["s"].to_numpy().astype(np.int64)
-    row_period = index["p"].to_numpy().astype(np.int64)
+    # A dense rank sorts the keys; periods are few, so a binary search among them is cheaper.
+    row_series = (keys.rank("dense").cast(pl.Int64) - 1).to_numpy().astype(np.int64)
     unique_periods = periods.unique().sort()
+    row_period = unique_periods.search_sorted(periods).cast(pl.Int64).to_numpy().astype(np.int64)
     _check_unique_cells(frame, series, period, row_series, row_period, len(unique_periods))
     return SeriesPanel(
         keys=keys.unique().sort(),
@@ -210,10 +205,10 @@ def _check_unique_cells(
     frame: pl.DataFrame, series: str, period: str, row_series: IntArray, row_period: IntArray, n_periods: int
 ) -> None:
     cell = row_series * max(n_periods, 1) + row_period
+    if cell.size == 0 or np.bincount(cell).max() < 2:
+        return
     order = np.argsort(cell, kind="stable")
     repeated = np.flatnonzero(cell[order][1:] == cell[order][:-1])
-    if repeated.size == 0:
-        return
     # Report the earliest row (in input order) that repeats a cell, with the row it repeats.
     second = order[repeated + 1]
     first = order[repeated]
@@ -234,6 +229,8 @@ class PackedPanel:
     starts. Row ``g`` holds group ``g``'s non-missing values in its first ``counts[g]`` slots and NaN
     after; ``group_series[g]`` is the group's row in the dense grid and ``columns[g, k]`` the period
     column of slot ``k`` (-1 in padding). Groups appear in series order, then period order.
+    ``point_cells`` and ``point_slots`` map each point's flat position in the dense grid to its flat
+    position in the packed arrays, so packing and unpacking are single gathers.
 
     >>> grid = np.array([[1.0, np.nan, 3.0], [np.nan, np.nan, np.nan], [4.0, 5.0, 6.0]])
     >>> packed = pack(grid)
@@ -249,6 +246,8 @@ class PackedPanel:
     columns: IntArray
     n_series: int
     n_periods: int
+    point_cells: IntArray
+    point_slots: IntArray
 
     @property
     def filled(self) -> BoolArray:
@@ -263,9 +262,7 @@ class PackedPanel:
         [[10.0, 30.0]]
         """
         out = np.full(self.values.shape, fill, dtype=np.result_type(grid.dtype, np.asarray(fill).dtype))
-        filled = self.filled
-        rows = np.broadcast_to(self.group_series[:, None], self.values.shape)[filled]
-        out[filled] = grid[rows, self.columns[filled]]
+        out.reshape(-1)[self.point_slots] = np.ascontiguousarray(grid).reshape(-1)[self.point_cells]
         return out
 
     def unpack(self, packed: npt.NDArray[Any], *, fill: Any = np.nan) -> npt.NDArray[Any]:
@@ -278,10 +275,22 @@ class PackedPanel:
         out = np.full(
             (self.n_series, self.n_periods), fill, dtype=np.result_type(packed.dtype, np.asarray(fill).dtype)
         )
-        filled = self.filled
-        rows = np.broadcast_to(self.group_series[:, None], self.values.shape)[filled]
-        out[rows, self.columns[filled]] = packed[filled]
+        out.reshape(-1)[self.point_cells] = np.ascontiguousarray(packed).reshape(-1)[self.point_slots]
         return out
+
+    def slot_index(self) -> IntArray:
+        """A dense grid of each cell's flat position in the packed arrays (-1 where no point).
+
+        Gather it once per input row (``SeriesPanel.rows``), then any packed result reaches the rows
+        with one ``take`` instead of a round trip through the dense grid.
+
+        >>> packed = pack(np.array([[np.nan, 7.0, 8.0]]))
+        >>> packed.slot_index().tolist()
+        [[-1, 0, 1]]
+        """
+        index = np.full((self.n_series, self.n_periods), -1, dtype=np.int64)
+        index.reshape(-1)[self.point_cells] = self.point_slots
+        return index
 
     def tail(self, k: int) -> FloatArray:
         """Each group's last ``k`` points, right-aligned, NaN-padded on the left when it has fewer.
@@ -330,6 +339,8 @@ def pack(values: FloatArray, *, starts: BoolArray | None = None) -> PackedPanel:
             columns=empty,
             n_series=n_series,
             n_periods=n_periods,
+            point_cells=np.zeros(0, dtype=np.int64),
+            point_slots=np.zeros(0, dtype=np.int64),
         )
     new_group = np.empty(key.shape, dtype=np.bool_)
     new_group[0] = True
@@ -350,4 +361,6 @@ def pack(values: FloatArray, *, starts: BoolArray | None = None) -> PackedPanel:
         columns=columns,
         n_series=n_series,
         n_periods=n_periods,
+        point_cells=rows * n_periods + cols,
+        point_slots=group * width + slot,
     )
