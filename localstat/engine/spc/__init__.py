@@ -22,7 +22,7 @@ from localstat.engine.spc.profiles import (
     Profile,
     profile_named,
 )
-from localstat.engine.spc.rules import SpecialCauses, assurance, point_types, run_lengths, special_cause_rules
+from localstat.engine.spc.rules import SpecialCauses, assurance, in_runs, point_types, special_cause_rules
 from localstat.engine.spc.table import OUTPUT_COLUMNS, SUMMARY_COLUMNS, spc_table
 
 __all__ = [
@@ -39,10 +39,10 @@ __all__ = [
     "SpecialCauses",
     "assurance",
     "check_baseline",
+    "in_runs",
     "point_types",
     "prime_limits",
     "profile_named",
-    "run_lengths",
     "spc_table",
     "special_cause_rules",
     "xmr_limits",

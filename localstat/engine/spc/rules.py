@@ -15,7 +15,7 @@ import numpy.typing as npt
 from localstat.engine.spc.limits import ProcessLimits
 from localstat.engine.spc.profiles import Improvement, Profile, profile_named
 
-__all__ = ["SpecialCauses", "assurance", "point_types", "run_lengths", "special_cause_rules"]
+__all__ = ["SpecialCauses", "assurance", "in_runs", "point_types", "special_cause_rules"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -34,25 +34,28 @@ class SpecialCauses:
     direction: Int8Array
 
 
-def run_lengths(mask: npt.ArrayLike) -> IntArray:
-    """For each True, the length of the unbroken run of Trues along the last axis that holds it.
+def in_runs(mask: npt.ArrayLike, length: int) -> BoolArray:
+    """True where an element belongs to ``length`` or more consecutive Trues along the last axis.
 
-    >>> run_lengths([[True, True, False, True, True, True, False]]).tolist()
-    [[2, 2, 0, 3, 3, 3, 0]]
+    One cumulative sum finds every window of ``length`` that is all True; a loop over the
+    ``length`` positions of a window then marks the points each such window covers.
+
+    >>> in_runs([[True, True, False, True, True, True, False]], 3).tolist()
+    [[False, False, False, True, True, True, False]]
     """
+    if length < 1:
+        raise ValueError(f"a run needs at least one point (got {length})")
     flags = np.asarray(mask, dtype=np.bool_)
-    if flags.shape[-1] == 0:
-        return np.zeros(flags.shape, dtype=np.int64)
-
-    def ending_here(m: BoolArray) -> IntArray:
-        total = np.cumsum(m, axis=-1, dtype=np.int64)
-        # The running total at the latest False resets the count.
-        last_reset = np.maximum.accumulate(np.where(m, 0, total), axis=-1)
-        return np.asarray(total - last_reset, dtype=np.int64)
-
-    forward = ending_here(flags)
-    backward = ending_here(flags[..., ::-1])[..., ::-1]
-    return np.where(flags, forward + backward - 1, 0).astype(np.int64)
+    width = flags.shape[-1]
+    out = np.zeros(flags.shape, dtype=np.bool_)
+    if width < length:
+        return out
+    total = np.zeros((*flags.shape[:-1], width + 1), dtype=np.int32)
+    np.cumsum(flags, axis=-1, dtype=np.int32, out=total[..., 1:])
+    full = (total[..., length:] - total[..., :-length]) == length
+    for offset in range(length):
+        out[..., offset : offset + full.shape[-1]] |= full
+    return out
 
 
 def special_cause_rules(
@@ -89,7 +92,7 @@ def special_cause_rules(
         two_of_three = _two_of_three_between(y, present, outside, side, limits)
     else:
         two_of_three = _two_of_three_beyond(y, present, limits)
-    shift = (run_lengths(side > 0) >= chosen.shift_points) | (run_lengths(side < 0) >= chosen.shift_points)
+    shift = in_runs(side > 0, chosen.shift_points) | in_runs(side < 0, chosen.shift_points)
 
     rule = np.select(
         [outside, trend, two_of_three, shift], [OUTSIDE_LIMITS, TREND, TWO_OF_THREE, SHIFT], default=0
@@ -100,8 +103,8 @@ def special_cause_rules(
 
 def _trend(y: FloatArray, points: int) -> tuple[BoolArray, Int8Array]:
     steps = np.diff(y, axis=1)  # NaN wherever either neighbour is padding, so runs stop there
-    rising = run_lengths(steps > 0) >= points - 1
-    falling = run_lengths(steps < 0) >= points - 1
+    rising = in_runs(steps > 0, points - 1)
+    falling = in_runs(steps < 0, points - 1)
     in_run = rising | falling
     step_direction = np.where(rising, 1, np.where(falling, -1, 0)).astype(np.int8)
     flagged = np.zeros(y.shape, dtype=np.bool_)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -111,15 +111,17 @@ def spc_table(
     types = point_types(causes, improvement=improvement)
 
     shape = packed.values.shape
+    # Each input row's flat position in the packed arrays (-1: the row has no point).
+    slots = panel.rows(packed.slot_index())
     new_columns = [
-        _float_column("mean", panel, packed, np.broadcast_to(limits.mean, shape)),
-        _float_column("lpl", panel, packed, np.broadcast_to(limits.lpl, shape)),
-        _float_column("upl", panel, packed, np.broadcast_to(limits.upl, shape)),
-        _label_column("point_type", panel, packed, types, POINT_TYPES),
-        _label_column("rule", panel, packed, causes.rule, RULES),
+        _float_column("mean", slots, np.broadcast_to(limits.mean, shape)),
+        _float_column("lpl", slots, np.broadcast_to(limits.lpl, shape)),
+        _float_column("upl", slots, np.broadcast_to(limits.upl, shape)),
+        _labels("point_type", _take(types, slots, -1), POINT_TYPES),
+        _labels("rule", _take(causes.rule, slots, -1), RULES),
     ]
     if prime and "value" not in frame.columns:
-        new_columns.insert(0, _float_column("value", panel, packed, packed.values))
+        new_columns.insert(0, _float_column("value", slots, packed.values))
     points = frame.with_columns(new_columns)
 
     target = panel.dense(_numeric(frame, "target")) if "target" in frame.columns else None
@@ -204,24 +206,22 @@ def _rebase_starts(panel: SeriesPanel, rebase: pl.DataFrame | None) -> npt.NDArr
     return starts
 
 
-def _float_column(name: str, panel: SeriesPanel, packed: PackedPanel, values: FloatArray) -> pl.Series:
-    grid = packed.unpack(np.where(packed.filled, values, np.nan))
-    return pl.Series(name, panel.rows(grid), dtype=pl.Float64).fill_nan(None)
+def _take(packed: npt.NDArray[Any], slots: npt.NDArray[np.int64], fill: Any) -> npt.NDArray[Any]:
+    if packed.size == 0:
+        return np.full(slots.shape, fill, dtype=np.result_type(packed.dtype, np.asarray(fill).dtype))
+    flat = np.ascontiguousarray(packed).reshape(-1)
+    return np.where(slots >= 0, flat[np.maximum(slots, 0)], fill)
 
 
-def _labels(name: str, codes: npt.NDArray[np.int64], labels: tuple[str, ...]) -> pl.Series:
+def _float_column(name: str, slots: npt.NDArray[np.int64], values: FloatArray) -> pl.Series:
+    return pl.Series(name, _take(values, slots, np.nan), dtype=pl.Float64).fill_nan(None)
+
+
+def _labels(name: str, codes: npt.NDArray[Any], labels: tuple[str, ...]) -> pl.Series:
     # Code -1 (no point) and the empty label both become null.
-    present = [(code, label) for code, label in enumerate(labels) if label]
-    return pl.Series(name, codes).replace_strict(
-        [code for code, _ in present], [label for _, label in present], default=None, return_dtype=pl.String
-    )
-
-
-def _label_column(
-    name: str, panel: SeriesPanel, packed: PackedPanel, codes: npt.NDArray[np.int8], labels: tuple[str, ...]
-) -> pl.Series:
-    grid = packed.unpack(np.where(packed.filled, codes, -1).astype(np.int64), fill=-1)
-    return _labels(name, panel.rows(grid), labels)
+    names = pl.Series(name, [label or None for label in labels], dtype=pl.String)
+    index = pl.Series(codes.astype(np.int64))
+    return names.gather(index.set(index < 0, None) if (codes < 0).any() else index).alias(name)
 
 
 def _summary(
