@@ -425,6 +425,33 @@ def test_only_the_latest_segment_decides_trial_limits():
     assert summary["trial_limits"].to_list() == [True]
 
 
+def test_runs_do_not_cross_a_rebase():
+    # Given ten rising points, rebased at the fifth: segments of 4 and 6 rising points. NHSRplotthedots
+    # groups by facet and rebase_group before looking for runs (ptd_calculate_point_type).
+    frame = series_frame("s", [float(v) for v in range(1, 11)], periods=list(range(1, 11)))
+
+    # When charted with and without the rebase
+    whole, _ = spc_table(frame)
+    rebased, _ = spc_table(frame, rebase=pl.DataFrame({"series": ["s"], "period": [5]}))
+
+    # Then the unbroken series trends (or is outside its limits) at every point, the rebased one
+    # has no run of 7 and each segment sits inside its own limits (2.5 ± 2.66 and 7.5 ± 2.66)
+    assert whole["rule"].to_list() == ["outside_limits"] * 2 + ["trend"] * 6 + ["outside_limits"] * 2
+    assert rebased["point_type"].to_list() == [COMMON] * 10
+
+
+def test_a_series_without_values_is_listed_with_nothing_to_say():
+    # Given a series whose every value is missing, beside one with values
+    frame = pl.DataFrame({"series": ["a", "a", "b"], "period": [1, 2, 1], "value": [None, None, 4.0]})
+
+    # When charted
+    points, summary = spc_table(frame)
+
+    # Then its rows have null outputs and its summary has no variation, no points, no limits
+    assert points["point_type"].to_list() == [None, None, COMMON]
+    assert summary.row(0) == ("a", None, None, 0, None)
+
+
 # --- Assurance --------------------------------------------------------------------------------
 
 
