@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from localstat.chain import services
 from localstat.chain.choices import ChainRole, OrganisationKind, Role, UnitType
@@ -85,14 +86,27 @@ class Scenario:
 
 def build_scenario() -> Scenario:
     def org(code: str, name: str, kind: str, unit_type: str = "") -> Organisation:
-        return services.create_organisation(code=code, name=name, kind=kind, unit_type=unit_type, acting_user=None)
+        return services.create_organisation(
+            code=code, name=name, kind=kind, unit_type=unit_type, acting_user=None
+        )
 
     def place(o: Organisation, service: Service, role: str, above: Organisation | None = None) -> None:
-        services.place_in_chain(organisation=o, service=service, role=role, accountable_to=above, valid_from=START, acting_user=None)
+        services.place_in_chain(
+            organisation=o,
+            service=service,
+            role=role,
+            accountable_to=above,
+            valid_from=START,
+            acting_user=None,
+        )
 
     def person(username: str, organisation: Organisation, role: str) -> Any:
         user = services.create_person(
-            username=username, password=PASSWORD, full_name=username.title(), is_staff=role == Role.ADMINISTRATOR, acting_user=None
+            username=username,
+            password=PASSWORD,
+            full_name=username.title(),
+            is_staff=role == Role.ADMINISTRATOR,
+            acting_user=None,
         )
         services.add_membership(user=user, organisation=organisation, role=role, acting_user=None)
         return user
@@ -108,7 +122,12 @@ def build_scenario() -> Scenario:
     for area in (north, south):
         place(area, health, ChainRole.INTERMEDIATE_TIER, dh)
     units = {}
-    for code, name, area in [("U1", "Ashford", north), ("U2", "Bramley", north), ("U3", "Carlton", south), ("U4", "Denton", south)]:
+    for code, name, area in [
+        ("U1", "Ashford", north),
+        ("U2", "Bramley", north),
+        ("U3", "Carlton", south),
+        ("U4", "Denton", south),
+    ]:
         units[code] = org(code, f"{name} Hospital", OrganisationKind.UNIT, UnitType.NHS_PROVIDER)
         place(units[code], health, ChainRole.FRONT_LINE_UNIT, area)
     dfe = org("DFE", "Department for Education", OrganisationKind.DEPARTMENT)
@@ -118,8 +137,19 @@ def build_scenario() -> Scenario:
     s1 = org("S1", "Elm School", OrganisationKind.UNIT, UnitType.SCHOOL)
     place(s1, education, ChainRole.FRONT_LINE_UNIT, la1)
     return Scenario(
-        health=health, education=education, dh=dh, north=north, south=south,
-        u1=units["U1"], u2=units["U2"], u3=units["U3"], u4=units["U4"], cqc=cqc, dfe=dfe, la1=la1, s1=s1,
+        health=health,
+        education=education,
+        dh=dh,
+        north=north,
+        south=south,
+        u1=units["U1"],
+        u2=units["U2"],
+        u3=units["U3"],
+        u4=units["U4"],
+        cqc=cqc,
+        dfe=dfe,
+        la1=la1,
+        s1=s1,
         ada=person("ada", dh, Role.DEPARTMENT_ANALYST),
         morgan=person("morgan", north, Role.PERFORMANCE_MANAGER),
         charlie=person("charlie", north, Role.CHALLENGER),
@@ -137,22 +167,43 @@ def scenario(db: None) -> Scenario:
 
 
 @pytest.fixture
+def site(transactional_db: None, live_server: Any) -> Any:
+    """The live server, set up after the test database so that it stops before the database is dropped.
+
+    A live server started first would still hold a connection when PostgreSQL drops the test database.
+    """
+    return live_server
+
+
+@pytest.fixture
 def browser() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright
 
     executable = os.environ.get("LOCALSTAT_CHROMIUM", "/usr/bin/chromium")
     if not os.path.exists(executable):
-        pytest.fail(f"Chromium is not installed at {executable}: apt-get install chromium (CI does it in .ci/run).")
+        pytest.fail(
+            f"Chromium is not installed at {executable}: apt-get install chromium (CI does it in .ci/run)."
+        )
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=executable,
             args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
             ],
         )
         try:
             yield chromium
         finally:
             chromium.close()
+            # Playwright switches greenlets, and each greenlet has its own context variables, so a test
+            # that touched the database beside a browser can leave a second connection open: close it
+            # here, or PostgreSQL cannot drop the test database at the end of the run.
+            connections.close_all()

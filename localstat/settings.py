@@ -20,8 +20,13 @@ def _flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _flag("LOCALSTAT_DEBUG")
-SECRET_KEY = os.environ.get("LOCALSTAT_SECRET_KEY") or "localstat-development-key-set-LOCALSTAT_SECRET_KEY-in-production"
-ALLOWED_HOSTS = [h for h in os.environ.get("LOCALSTAT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+SECRET_KEY = (
+    os.environ.get("LOCALSTAT_SECRET_KEY")
+    or "localstat-development-key-set-LOCALSTAT_SECRET_KEY-in-production"
+)
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("LOCALSTAT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("LOCALSTAT_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [
@@ -76,7 +81,13 @@ TEMPLATES = [
 
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
-    DATABASES = {"default": dj_database_url.parse(_database_url, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(
+            _database_url,
+            conn_max_age=int(os.environ.get("LOCALSTAT_CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        )
+    }
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {

@@ -56,7 +56,11 @@ def list_services(request: HttpRequest) -> list[Service]:
     return list(Service.objects.order_by("code"))
 
 
-@router.get("/organisations/{code}", response=OrganisationDetailOut, summary="An organisation and its place in each chain")
+@router.get(
+    "/organisations/{code}",
+    response=OrganisationDetailOut,
+    summary="An organisation and its place in each chain",
+)
 def get_organisation(request: HttpRequest, code: str) -> dict[str, object]:
     organisation = get_object_or_404(Organisation, code=code)
     places = [
@@ -66,13 +70,17 @@ def get_organisation(request: HttpRequest, code: str) -> dict[str, object]:
             "accountable_to": link.accountable_to.code if link.accountable_to else None,
             "valid_from": link.valid_from,
         }
-        for link in selectors.links_current_on(None).filter(organisation=organisation).select_related("service", "accountable_to")
+        for link in selectors.links_current_on(None)
+        .filter(organisation=organisation)
+        .select_related("service", "accountable_to")
     ]
     return {**{f: getattr(organisation, f) for f in OrganisationOut.model_fields}, "places": places}
 
 
 @router.get("/units", response=list[UnitOut], summary="Front line units with their performance manager")
-def list_units(request: HttpRequest, service: str | None = None, unit_type: str | None = None) -> list[dict[str, object]]:
+def list_units(
+    request: HttpRequest, service: str | None = None, unit_type: str | None = None
+) -> list[dict[str, object]]:
     service_obj = None
     if service:
         service_obj = Service.objects.filter(code=service).first()

@@ -66,7 +66,9 @@ def get_action(code: str) -> Action:
     try:
         return _REGISTRY[code]
     except KeyError:
-        raise LookupError(f"No permission rule for action {code!r}: register it in its app's permissions.py.") from None
+        raise LookupError(
+            f"No permission rule for action {code!r}: register it in its app's permissions.py."
+        ) from None
 
 
 def _related(relation: Relation, organisations: QuerySet[Organisation]) -> Q:
@@ -84,16 +86,23 @@ def _related(relation: Relation, organisations: QuerySet[Organisation]) -> Q:
     services = ChainLink.objects.filter(
         organisation__in=organisations, role=ChainRole.INSPECTORATE, valid_to__isnull=True
     ).values("service")
-    return Q(pk__in=current.filter(service__in=services).exclude(role=ChainRole.INSPECTORATE).values("organisation"))
+    return Q(
+        pk__in=current.filter(service__in=services)
+        .exclude(role=ChainRole.INSPECTORATE)
+        .values("organisation")
+    )
 
 
 def _is_administrator(user: AbstractBaseUser | AnonymousUser) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or Membership.objects.filter(
-        user_id=user.pk, role=Role.ADMINISTRATOR
-    ).exists()
+    return (
+        bool(getattr(user, "is_superuser", False))
+        or Membership.objects.filter(user_id=user.pk, role=Role.ADMINISTRATOR).exists()
+    )
 
 
-def permitted_organisations(user: AbstractBaseUser | AnonymousUser, action_code: str) -> QuerySet[Organisation]:
+def permitted_organisations(
+    user: AbstractBaseUser | AnonymousUser, action_code: str
+) -> QuerySet[Organisation]:
     """Every organisation the user may do ``action_code`` on, as one queryset."""
     action = get_action(action_code)
     everything = Organisation.objects.all()
@@ -118,4 +127,8 @@ def can(user: AbstractBaseUser | AnonymousUser, action_code: str, organisation: 
 def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
     if not user.is_authenticated:
         return []
-    return list(Membership.objects.filter(user_id=user.pk).select_related("organisation").order_by("role", "organisation__code"))
+    return list(
+        Membership.objects.filter(user_id=user.pk)
+        .select_related("organisation")
+        .order_by("role", "organisation__code")
+    )

@@ -6,7 +6,6 @@ from django.db.models import Q
 
 from localstat.chain.choices import ChainRole, OrganisationKind, Role, UnitType
 
-
 #: Kinds of body that can be a front line unit in some service (a council is one in local government).
 UNIT_KINDS = [OrganisationKind.UNIT, OrganisationKind.COUNCIL]
 
@@ -180,7 +179,9 @@ class Membership(models.Model):
     class Meta:
         ordering = ["user__username", "organisation__code", "role"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "organisation", "role"], name="chain_one_membership_per_role")
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="chain_one_membership_per_role"
+            )
         ]
 
     def __str__(self) -> str:

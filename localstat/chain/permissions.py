@@ -23,7 +23,9 @@ VIEW_DIRECTORY = register_action(
     "chain.view_directory", "See an organisation's name, type and place in the chain", public=True
 )
 VIEW_ORGANISATION = register_action(
-    "chain.view_organisation", "Open an organisation's working page: people, context, unreleased data", IN_CHAIN
+    "chain.view_organisation",
+    "Open an organisation's working page: people, context, unreleased data",
+    IN_CHAIN,
 )
 MOVE_UNIT = register_action(
     "chain.move_unit",
@@ -35,6 +37,4 @@ RECORD_CONTEXT = register_action(
     "Record context variables (population, deprivation…) for a unit",
     [(Role.DEPARTMENT_ANALYST, R.OVERSEES), (Role.PERFORMANCE_MANAGER, R.MANAGES)],
 )
-MANAGE_MEMBERSHIPS = register_action(
-    "chain.manage_memberships", "Give people roles in an organisation", []
-)
+MANAGE_MEMBERSHIPS = register_action("chain.manage_memberships", "Give people roles in an organisation", [])

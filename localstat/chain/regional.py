@@ -34,22 +34,40 @@ def build_regional_chain(context: DemoContext, by_code: dict[str, Service]) -> N
         unit_kind = OrganisationKind.COUNCIL if unit_type == UnitType.COUNCIL else OrganisationKind.UNIT
         for b in range(1, bodies + 1):
             body = services.create_organisation(
-                code=f"{prefix}{b:02d}", name=f"Regional benchmark {kind.label.lower()} {b}", kind=kind,
+                code=f"{prefix}{b:02d}",
+                name=f"Regional benchmark {kind.label.lower()} {b}",
+                kind=kind,
                 unit_type=UnitType.COUNCIL if kind == OrganisationKind.COUNCIL else "",
-                synthetic=True, source=SYNTHETIC, acting_user=None,
+                synthetic=True,
+                source=SYNTHETIC,
+                acting_user=None,
             )
             services.place_in_chain(
-                organisation=body, service=service, role=ChainRole.INTERMEDIATE_TIER, accountable_to=department,
-                valid_from=START, acting_user=None,
+                organisation=body,
+                service=service,
+                role=ChainRole.INTERMEDIATE_TIER,
+                accountable_to=department,
+                valid_from=START,
+                acting_user=None,
             )
             for u in range(1, per_body + 1):
                 unit = services.create_organisation(
-                    code=f"{prefix}{b:02d}-{u:04d}", name=f"Regional {unit_type.label.lower()} {b}.{u}", kind=unit_kind,
-                    unit_type=unit_type, synthetic=True, source=SYNTHETIC, geographic_parent=body, acting_user=None,
+                    code=f"{prefix}{b:02d}-{u:04d}",
+                    name=f"Regional {unit_type.label.lower()} {b}.{u}",
+                    kind=unit_kind,
+                    unit_type=unit_type,
+                    synthetic=True,
+                    source=SYNTHETIC,
+                    geographic_parent=body,
+                    acting_user=None,
                 )
                 services.place_in_chain(
-                    organisation=unit, service=service, role=ChainRole.FRONT_LINE_UNIT, accountable_to=body,
-                    valid_from=START, acting_user=None,
+                    organisation=unit,
+                    service=service,
+                    role=ChainRole.FRONT_LINE_UNIT,
+                    accountable_to=body,
+                    valid_from=START,
+                    acting_user=None,
                 )
                 total += 1
         context.progress(f"      regional: {service.name}: {bodies} bodies, {bodies * per_body} units")

@@ -27,7 +27,9 @@ def current_link(organisation: Organisation, service: Service, as_of: date | Non
     )
 
 
-def performance_manager_of(unit: Organisation, service: Service, as_of: date | None = None) -> Organisation | None:
+def performance_manager_of(
+    unit: Organisation, service: Service, as_of: date | None = None
+) -> Organisation | None:
     link = current_link(unit, service, as_of)
     if link is None or link.role != ChainRole.FRONT_LINE_UNIT:
         return None
@@ -108,14 +110,18 @@ def link_history(organisation: Organisation) -> QuerySet[ChainLink]:
     )
 
 
-def organisations_in_service(service: Service, *, role: str | None = None, as_of: date | None = None) -> QuerySet[Organisation]:
+def organisations_in_service(
+    service: Service, *, role: str | None = None, as_of: date | None = None
+) -> QuerySet[Organisation]:
     links = links_current_on(as_of).filter(service=service)
     if role is not None:
         links = links.filter(role=role)
     return Organisation.objects.filter(pk__in=links.values("organisation")).order_by("code")
 
 
-def units_table(*, service: Service | None = None, unit_type: str | None = None, as_of: date | None = None) -> QuerySet[ChainLink]:
+def units_table(
+    *, service: Service | None = None, unit_type: str | None = None, as_of: date | None = None
+) -> QuerySet[ChainLink]:
     """Current front line unit links with their unit and manager, for listings and ``localstat units``."""
     links = (
         links_current_on(as_of)

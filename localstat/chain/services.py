@@ -12,13 +12,13 @@ from django.db import IntegrityError, transaction
 from localstat.chain.choices import ChainRole, OrganisationKind, Role
 from localstat.chain.errors import ChainError
 from localstat.chain.models import (
+    UNIT_KINDS,
     ChainLink,
     ContextValue,
     ContextVariable,
     Membership,
     Organisation,
     Service,
-    UNIT_KINDS,
 )
 from localstat.chain.selectors import current_link
 from localstat.core.audit import record_event
@@ -56,7 +56,9 @@ def create_service(*, code: str, name: str, description: str = "", acting_user: 
     if Service.objects.filter(code=code).exists():
         raise ChainError(f"A service with code {code!r} already exists.", code="duplicate")
     service = Service.objects.create(code=code, name=name, description=description)
-    record_event(actor=acting_user, action="chain.create_service", subject=service, summary=f"Created service {name}")
+    record_event(
+        actor=acting_user, action="chain.create_service", subject=service, summary=f"Created service {name}"
+    )
     return service
 
 
@@ -82,9 +84,13 @@ def create_organisation(
     if Organisation.objects.filter(code=code).exists():
         raise ChainError(f"An organisation with code {code!r} already exists.", code="duplicate")
     if kind == OrganisationKind.UNIT and not unit_type:
-        raise ChainError(f"{code}: a front line unit needs a unit type (school, nhs_provider…).", code="required")
+        raise ChainError(
+            f"{code}: a front line unit needs a unit type (school, nhs_provider…).", code="required"
+        )
     if kind not in UNIT_KINDS and unit_type:
-        raise ChainError(f"{code}: a {OrganisationKind(kind).label.lower()} cannot be a front line unit.", code="invalid")
+        raise ChainError(
+            f"{code}: a {OrganisationKind(kind).label.lower()} cannot be a front line unit.", code="invalid"
+        )
     if opened and closed and closed < opened:
         raise ChainError(f"{code}: closed ({closed}) is before opened ({opened}).", code="invalid")
     organisation = Organisation.objects.create(
@@ -110,15 +116,25 @@ def create_organisation(
     return organisation
 
 
-def _check_place(organisation: Organisation, service: Service, role: str, accountable_to: Organisation | None, on: date) -> None:
+def _check_place(
+    organisation: Organisation, service: Service, role: str, accountable_to: Organisation | None, on: date
+) -> None:
     if role == ChainRole.FRONT_LINE_UNIT and not organisation.is_unit:
-        raise ChainError(f"{organisation.code} has no unit type, so it cannot be a front line unit in {service}.", code="invalid")
+        raise ChainError(
+            f"{organisation.code} has no unit type, so it cannot be a front line unit in {service}.",
+            code="invalid",
+        )
     if role != ChainRole.FRONT_LINE_UNIT and organisation.kind == OrganisationKind.UNIT:
-        raise ChainError(f"{organisation.code} is a front line unit: its role in {service} must be front line unit.", code="invalid")
+        raise ChainError(
+            f"{organisation.code} is a front line unit: its role in {service} must be front line unit.",
+            code="invalid",
+        )
     needed = ROLE_ABOVE[role]
     if needed is None:
         if accountable_to is not None:
-            raise ChainError(f"{organisation.code} is {AS_A[role]}, which answers to no one in the chain.", code="invalid")
+            raise ChainError(
+                f"{organisation.code} is {AS_A[role]}, which answers to no one in the chain.", code="invalid"
+            )
         return
     if accountable_to is None:
         label = "performance manager" if role == ChainRole.FRONT_LINE_UNIT else "department"
@@ -143,7 +159,11 @@ def place_in_chain(
     acting_user: Actor,
 ) -> ChainLink:
     """Give an organisation its place in a service's chain (a unit: with its one performance manager)."""
-    existing = ChainLink.objects.select_for_update().filter(organisation=organisation, service=service, valid_to__isnull=True).first()
+    existing = (
+        ChainLink.objects.select_for_update()
+        .filter(organisation=organisation, service=service, valid_to__isnull=True)
+        .first()
+    )
     if existing is not None:
         above = f" under {existing.accountable_to.code}" if existing.accountable_to else ""
         raise ChainError(
@@ -163,14 +183,20 @@ def place_in_chain(
             )
     except IntegrityError as error:
         # A concurrent placement won the race for the one current link.
-        raise ChainError(f"{organisation.code} already has a place in {service}.", code="duplicate") from error
+        raise ChainError(
+            f"{organisation.code} already has a place in {service}.", code="duplicate"
+        ) from error
     record_event(
         actor=acting_user,
         action="chain.place_in_chain",
         subject=link,
         summary=f"{organisation.code} is a {link.get_role_display().lower()} in {service}"
         + (f" under {accountable_to.code}" if accountable_to else ""),
-        data={"role": role, "accountable_to": accountable_to.code if accountable_to else None, "valid_from": str(valid_from)},
+        data={
+            "role": role,
+            "accountable_to": accountable_to.code if accountable_to else None,
+            "valid_from": str(valid_from),
+        },
     )
     return link
 
@@ -186,13 +212,22 @@ def move_unit(
     acting_user: Actor,
 ) -> ChainLink:
     """Move a unit to another performance manager from ``on``; the old link is closed, not changed."""
-    link = ChainLink.objects.select_for_update().filter(organisation=unit, service=service, valid_to__isnull=True).first()
+    link = (
+        ChainLink.objects.select_for_update()
+        .filter(organisation=unit, service=service, valid_to__isnull=True)
+        .first()
+    )
     if link is None or link.role != ChainRole.FRONT_LINE_UNIT:
         raise ChainError(f"{unit.code} is not a front line unit in {service}.", code="invalid")
     if link.accountable_to_id == new_manager.pk:
-        raise ChainError(f"{unit.code} is already managed by {new_manager.code} in {service}.", code="invalid")
+        raise ChainError(
+            f"{unit.code} is already managed by {new_manager.code} in {service}.", code="invalid"
+        )
     if on < link.valid_from:
-        raise ChainError(f"The move date {on} is before {unit.code} joined {link.accountable_to}'s units ({link.valid_from}).", code="invalid")
+        raise ChainError(
+            f"The move date {on} is before {unit.code} joined {link.accountable_to}'s units ({link.valid_from}).",
+            code="invalid",
+        )
     if not reason.strip():
         raise ChainError("Say why the unit moves: the reason is kept with its history.", code="required")
     _check_place(unit, service, ChainRole.FRONT_LINE_UNIT, new_manager, on)
@@ -212,27 +247,53 @@ def move_unit(
         action="chain.move_unit",
         subject=new_link,
         summary=f"{unit.code} moved from {previous.code if previous else '-'} to {new_manager.code} in {service} on {on}",
-        data={"from": previous.code if previous else None, "to": new_manager.code, "on": str(on), "reason": reason},
+        data={
+            "from": previous.code if previous else None,
+            "to": new_manager.code,
+            "on": str(on),
+            "reason": reason,
+        },
     )
     return new_link
 
 
 @transaction.atomic
 def define_context_variable(
-    *, code: str, name: str, unit_of_measure: str = "", description: str = "", synthetic: bool = False, acting_user: Actor
+    *,
+    code: str,
+    name: str,
+    unit_of_measure: str = "",
+    description: str = "",
+    synthetic: bool = False,
+    acting_user: Actor,
 ) -> ContextVariable:
     variable, created = ContextVariable.objects.get_or_create(
         code=code,
-        defaults={"name": name, "unit_of_measure": unit_of_measure, "description": description, "synthetic": synthetic},
+        defaults={
+            "name": name,
+            "unit_of_measure": unit_of_measure,
+            "description": description,
+            "synthetic": synthetic,
+        },
     )
     if created:
-        record_event(actor=acting_user, action="chain.define_context_variable", subject=variable, summary=f"Defined {name}")
+        record_event(
+            actor=acting_user,
+            action="chain.define_context_variable",
+            subject=variable,
+            summary=f"Defined {name}",
+        )
     return variable
 
 
 @transaction.atomic
 def record_context_values(
-    *, variable: ContextVariable, values: dict[Organisation, float], period_start: date, reason: str = "", acting_user: Actor
+    *,
+    variable: ContextVariable,
+    values: dict[Organisation, float],
+    period_start: date,
+    reason: str = "",
+    acting_user: Actor,
 ) -> int:
     """Record one variable's values for many units; a changed value needs a reason and keeps the old one in the audit trail.
 
@@ -250,7 +311,11 @@ def record_context_values(
     for organisation, value in values.items():
         current = existing.get(organisation.pk)
         if current is None:
-            new_rows.append(ContextValue(organisation=organisation, variable=variable, period_start=period_start, value=value))
+            new_rows.append(
+                ContextValue(
+                    organisation=organisation, variable=variable, period_start=period_start, value=value
+                )
+            )
         elif current.value != value:
             changed.append({"organisation": organisation.code, "old": current.value, "new": value})
             current.value = value
@@ -275,10 +340,17 @@ def record_context_values(
 
 
 @transaction.atomic
-def add_membership(*, user: AbstractBaseUser, organisation: Organisation, role: str, acting_user: Actor) -> Membership:
+def add_membership(
+    *, user: AbstractBaseUser, organisation: Organisation, role: str, acting_user: Actor
+) -> Membership:
     """Give a person a role in an organisation; the role must fit the organisation's place in a chain."""
     needed = ROLE_NEEDS_CHAIN_ROLE.get(role)
-    if needed is not None and not ChainLink.objects.filter(organisation=organisation, role__in=needed, valid_to__isnull=True).exists():
+    if (
+        needed is not None
+        and not ChainLink.objects.filter(
+            organisation=organisation, role__in=needed, valid_to__isnull=True
+        ).exists()
+    ):
         places = " or ".join(sorted(AS_A[r] for r in needed))
         raise ChainError(
             f"A {Role(role).label.lower()} belongs to {places}; {organisation.code} is not one in any service.",
@@ -297,16 +369,26 @@ def add_membership(*, user: AbstractBaseUser, organisation: Organisation, role: 
 
 @transaction.atomic
 def create_person(
-    *, username: str, password: str, full_name: str = "", email: str = "", is_staff: bool = False, acting_user: Actor
+    *,
+    username: str,
+    password: str,
+    full_name: str = "",
+    email: str = "",
+    is_staff: bool = False,
+    acting_user: Actor,
 ) -> AbstractBaseUser:
     User = get_user_model()
     if User.objects.filter(username=username).exists():
         raise ChainError(f"A user called {username!r} already exists.", code="duplicate")
     first, _, last = full_name.partition(" ")
-    user = User.objects.create_user(username=username, password=password, email=email, first_name=first, last_name=last)
+    user = User.objects.create_user(
+        username=username, password=password, email=email, first_name=first, last_name=last
+    )
     if is_staff:
         user.is_staff = True
         user.is_superuser = True
         user.save(update_fields=["is_staff", "is_superuser"])
-    record_event(actor=acting_user, action="chain.create_person", subject=user, summary=f"Created user {username}")
+    record_event(
+        actor=acting_user, action="chain.create_person", subject=user, summary=f"Created user {username}"
+    )
     return user

@@ -42,39 +42,62 @@ def start_sections(user: AbstractBaseUser | AnonymousUser) -> list[StartSection]
         if role == Role.DEPARTMENT_ANALYST:
             sections.append(
                 StartSection(
-                    role, organisation, f"{organisation.display_name}: your intermediate tier",
+                    role,
+                    organisation,
+                    f"{organisation.display_name}: your intermediate tier",
                     "The bodies that performance-manage front line units for your department.",
-                    list(intermediate_tier_of(organisation)), ("units",),
+                    list(intermediate_tier_of(organisation)),
+                    ("units",),
                 )
             )
         elif role in (Role.PERFORMANCE_MANAGER, Role.CHALLENGER):
             sections.append(
                 StartSection(
-                    role, organisation, f"{organisation.display_name}: your units",
+                    role,
+                    organisation,
+                    f"{organisation.display_name}: your units",
                     "The front line units whose performance you manage.",
-                    list(units_managed_by(organisation)), ("unit_type",),
+                    list(units_managed_by(organisation)),
+                    ("unit_type",),
                 )
             )
         elif role in (Role.UNIT_SUBMITTER, Role.UNIT_MANAGER):
             sections.append(
-                StartSection(role, organisation, "Your unit", "The unit you submit data for and manage.", [organisation], ("unit_type",))
+                StartSection(
+                    role,
+                    organisation,
+                    "Your unit",
+                    "The unit you submit data for and manage.",
+                    [organisation],
+                    ("unit_type",),
+                )
             )
         elif role == Role.INSPECTOR:
-            inspected = links_current_on(None).filter(organisation=organisation, role=ChainRole.INSPECTORATE).values("service")
+            inspected = (
+                links_current_on(None)
+                .filter(organisation=organisation, role=ChainRole.INSPECTORATE)
+                .values("service")
+            )
             sections.append(
                 StartSection(
-                    role, organisation, f"{organisation.display_name}: the services you inspect",
+                    role,
+                    organisation,
+                    f"{organisation.display_name}: the services you inspect",
                     "The intermediate-tier bodies of the services you inspect, with their units.",
-                    _tier_with_counts(Q(service__in=inspected)), ("units",),
+                    _tier_with_counts(Q(service__in=inspected)),
+                    ("units",),
                 )
             )
         elif role == Role.ADMINISTRATOR:
             departments = links_current_on(None).filter(role=ChainRole.DEPARTMENT).values("organisation")
             sections.append(
                 StartSection(
-                    role, organisation, "Departments",
+                    role,
+                    organisation,
+                    "Departments",
                     "Every delivery chain starts at a department. People and records are managed in Administration.",
-                    list(Organisation.objects.filter(pk__in=departments).order_by("code")), (),
+                    list(Organisation.objects.filter(pk__in=departments).order_by("code")),
+                    (),
                 )
             )
     return sections

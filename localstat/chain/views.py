@@ -37,12 +37,20 @@ def directory(request: HttpRequest) -> HttpResponse:
     service_code = request.GET.get("service", "")
     query = request.GET.get("q", "").strip()
     links = selectors.units_table()
-    tier = selectors.links_current_on(None).exclude(role=ChainRole.FRONT_LINE_UNIT).select_related("organisation", "service", "accountable_to")
+    tier = (
+        selectors.links_current_on(None)
+        .exclude(role=ChainRole.FRONT_LINE_UNIT)
+        .select_related("organisation", "service", "accountable_to")
+    )
     if service_code:
         links = links.filter(service__code=service_code)
         tier = tier.filter(service__code=service_code)
     if query:
-        match = Q(organisation__code__icontains=query) | Q(organisation__name__icontains=query) | Q(organisation__town__icontains=query)
+        match = (
+            Q(organisation__code__icontains=query)
+            | Q(organisation__name__icontains=query)
+            | Q(organisation__town__icontains=query)
+        )
         links = links.filter(match)
         tier = tier.filter(match)
     return render(
@@ -67,7 +75,9 @@ def organisation_detail(request: HttpRequest, code: str) -> HttpResponse:
     if not can(request.user, "chain.view_organisation", organisation):
         raise Http404("No organisation page here for you.")
     context_values = (
-        ContextValue.objects.filter(organisation=organisation).select_related("variable").order_by("variable__code", "-period_start")
+        ContextValue.objects.filter(organisation=organisation)
+        .select_related("variable")
+        .order_by("variable__code", "-period_start")
     )
     return render(
         request,
@@ -88,9 +98,11 @@ def move_unit_view(request: HttpRequest, code: str) -> HttpResponse:
     unit = get_object_or_404(Organisation, code=code)
     if not can(request.user, "chain.move_unit", unit):
         raise Http404("No organisation page here for you.")
-    managers = permitted_organisations(request.user, "chain.view_organisation").filter(
-        chain_links__role=ChainRole.INTERMEDIATE_TIER, chain_links__valid_to__isnull=True
-    ).distinct()
+    managers = (
+        permitted_organisations(request.user, "chain.view_organisation")
+        .filter(chain_links__role=ChainRole.INTERMEDIATE_TIER, chain_links__valid_to__isnull=True)
+        .distinct()
+    )
     form = MoveUnitForm(request.POST or None, unit=unit, managers=managers, initial={"on": today()})
     if request.method == "POST" and form.is_valid():
         try:

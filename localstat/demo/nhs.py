@@ -14,8 +14,12 @@ NHS_DIR = Path(__file__).resolve().parent / "data" / "nhs-ae"
 ATTENDANCES_CSV = NHS_DIR / "ae_attendances.csv"
 ORGANISATIONS_CSV = NHS_DIR / "organisations.csv"
 
-ORGANISATIONS_SOURCE = "NHS Digital Organisation Data Service, NHS trusts (etr), c. 2017, Open Government Licence v3.0"
-CODE_ONLY_SOURCE = "NHS England A&E attendances (the trust list does not cover this code, so no name is shown)"
+ORGANISATIONS_SOURCE = (
+    "NHS Digital Organisation Data Service, NHS trusts (etr), c. 2017, Open Government Licence v3.0"
+)
+CODE_ONLY_SOURCE = (
+    "NHS England A&E attendances (the trust list does not cover this code, so no name is shown)"
+)
 
 #: NHS England regions of the period, as ``organisations.csv`` codes them.
 NHS_REGIONS = {

@@ -113,7 +113,9 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def build_demo(*, seed: int = 2004, scale: str = "small", reset: bool = False, progress: Callable[[str], None] = _stderr) -> DemoBuild | None:
+def build_demo(
+    *, seed: int = 2004, scale: str = "small", reset: bool = False, progress: Callable[[str], None] = _stderr
+) -> DemoBuild | None:
     """Build the demo; returns the build, or None when it was already built and ``reset`` is off."""
     if scale not in SCALES:
         raise ValueError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
@@ -123,7 +125,9 @@ def build_demo(*, seed: int = 2004, scale: str = "small", reset: bool = False, p
     elif DemoBuild.objects.exists():
         return None
     started = time.perf_counter()
-    context = DemoContext(seed=seed, scale=scale, as_of=DEMO_AS_OF, rng=np.random.default_rng(seed), progress=progress)
+    context = DemoContext(
+        seed=seed, scale=scale, as_of=DEMO_AS_OF, rng=np.random.default_rng(seed), progress=progress
+    )
     steps = discover_steps()
     for number, step in enumerate(steps, start=1):
         progress(f"[{number}/{len(steps)}] {step.description}")
@@ -133,7 +137,11 @@ def build_demo(*, seed: int = 2004, scale: str = "small", reset: bool = False, p
         progress(f"      done in {time.perf_counter() - step_started:.1f} s")
     set_reference_date(DEMO_AS_OF, reason=f"demo built with seed {seed} at {scale} scale")
     return DemoBuild.objects.create(
-        seed=seed, scale=scale, as_of=DEMO_AS_OF, steps=[s.name for s in steps], seconds=time.perf_counter() - started
+        seed=seed,
+        scale=scale,
+        as_of=DEMO_AS_OF,
+        steps=[s.name for s in steps],
+        seconds=time.perf_counter() - started,
     )
 
 

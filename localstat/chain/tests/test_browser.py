@@ -8,20 +8,22 @@ from localstat.conftest import PASSWORD
 
 
 @pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_a_performance_manager_signs_in_and_sees_their_units(live_server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_a_performance_manager_signs_in_and_sees_their_units(site, browser) -> None:
     from localstat.conftest import build_scenario
 
     build_scenario()
     page = browser.new_page()
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{site.url}/")
     page.get_by_role("link", name="Sign in").click()
     page.get_by_label("Username").fill("morgan")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{live_server.url}/start/")
+    page.wait_for_url(f"{site.url}/start/")
     codes = page.locator("[data-org-code]").evaluate_all("rows => rows.map(r => r.dataset.orgCode)")
     assert sorted(codes) == ["U1", "U2"]
     assert page.get_by_role("heading", name="North: your units").is_visible()
     # the stylesheet was served and applied (GOV.UK's header is dark)
-    assert page.locator(".govuk-header").evaluate("e => getComputedStyle(e).backgroundColor") in {"rgb(11, 12, 12)", "rgb(29, 112, 184)"}
+    assert page.locator(".govuk-header").evaluate("e => getComputedStyle(e).backgroundColor") in {
+        "rgb(11, 12, 12)",
+        "rgb(29, 112, 184)",
+    }

@@ -13,13 +13,18 @@ from django.contrib.auth.models import AnonymousUser
 from localstat.chain.access import can, permitted_organisations, registered_actions
 from localstat.chain.choices import Role
 
-OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE = "own unit", "sibling unit", "unit under another manager", "another service"
+OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE = (
+    "own unit",
+    "sibling unit",
+    "unit under another manager",
+    "another service",
+)
 ALL = {OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE}
 NONE: set[str] = set()
 
 #: action → (role → positions allowed, anonymous allowed)
 EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
-    "chain.view_directory": ({role: ALL for role in Role.values}, True),
+    "chain.view_directory": (dict.fromkeys(Role.values, ALL), True),
     "chain.view_organisation": (
         {
             Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
@@ -72,7 +77,7 @@ def test_every_registered_action_has_a_row_in_the_matrix() -> None:
 
 
 @pytest.mark.parametrize("action", sorted(EXPECTED))
-def test_the_matrix_holds_for_every_role_and_position(scenario, action) -> None:  # type: ignore[no-untyped-def]
+def test_the_matrix_holds_for_every_role_and_position(scenario, action) -> None:
     allowed_by_role, anonymous_allowed = EXPECTED[action]
     targets = {OWN: scenario.u1, SIBLING: scenario.u2, OTHER_MANAGER: scenario.u3, OTHER_SERVICE: scenario.s1}
     mismatches = []
@@ -85,22 +90,31 @@ def test_the_matrix_holds_for_every_role_and_position(scenario, action) -> None:
                 mismatches.append(f"{role} on {position}: expected {'allowed' if expected else 'refused'}")
     for position, target in targets.items():
         if can(AnonymousUser(), action, target) != (anonymous_allowed):
-            mismatches.append(f"anonymous on {position}: expected {'allowed' if anonymous_allowed else 'refused'}")
+            mismatches.append(
+                f"anonymous on {position}: expected {'allowed' if anonymous_allowed else 'refused'}"
+            )
     assert mismatches == []
 
 
-def test_a_performance_manager_keeps_no_rights_over_a_unit_moved_away(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_performance_manager_keeps_no_rights_over_a_unit_moved_away(scenario) -> None:
     from datetime import date
 
     from localstat.chain.services import move_unit
 
     # given Bramley moves from North to South
-    move_unit(unit=scenario.u2, service=scenario.health, new_manager=scenario.south, on=date(2018, 1, 1), reason="Boundary change", acting_user=scenario.ada)
+    move_unit(
+        unit=scenario.u2,
+        service=scenario.health,
+        new_manager=scenario.south,
+        on=date(2018, 1, 1),
+        reason="Boundary change",
+        acting_user=scenario.ada,
+    )
     # then North's manager can no longer open it, and South's chain now covers it
     assert not can(scenario.morgan, "chain.view_organisation", scenario.u2)
     assert can(scenario.ada, "chain.view_organisation", scenario.u2)
 
 
-def test_an_unknown_action_is_an_error_not_a_refusal(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_an_unknown_action_is_an_error_not_a_refusal(scenario) -> None:
     with pytest.raises(LookupError, match="register it"):
         can(scenario.ada, "chain.teleport_unit", scenario.u1)

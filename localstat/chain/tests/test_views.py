@@ -11,7 +11,7 @@ from localstat.chain.models import ChainLink
 from localstat.conftest import PASSWORD
 
 
-def _client_for(user) -> Client:  # type: ignore[no-untyped-def]
+def _client_for(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
@@ -21,15 +21,16 @@ def _listed_codes(html: str) -> set[str]:
     return set(re.findall(r'data-org-code="([^"]+)"', html))
 
 
-def test_an_anonymous_visitor_gets_the_public_home(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_an_anonymous_visitor_gets_the_public_home(scenario) -> None:
     response = Client().get("/")
     assert response.status_code == 200
     html = response.content.decode()
     assert "How are your local public services doing?" in html
-    assert "Health" in html and "Education" in html
+    assert "Health" in html
+    assert "Education" in html
 
 
-def test_a_signed_in_person_is_taken_to_their_start_page(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_signed_in_person_is_taken_to_their_start_page(scenario) -> None:
     response = _client_for(scenario.morgan).get("/")
     assert response.status_code == 302
     assert response.url == reverse("start")
@@ -47,13 +48,13 @@ def test_a_signed_in_person_is_taken_to_their_start_page(scenario) -> None:  # t
         ("alex", {"DH", "DFE"}),
     ],
 )
-def test_each_role_starts_on_its_own_organisations(scenario, who, codes) -> None:  # type: ignore[no-untyped-def]
+def test_each_role_starts_on_its_own_organisations(scenario, who, codes) -> None:
     response = _client_for(getattr(scenario, who)).get(reverse("start"))
     assert response.status_code == 200
     assert _listed_codes(response.content.decode()) == codes
 
 
-def test_a_unit_outside_your_chain_is_not_found(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_outside_your_chain_is_not_found(scenario) -> None:
     # Sam submits for Ashford: Bramley, Carlton and Elm School do not exist for Sam
     client = _client_for(scenario.sam)
     assert client.get(reverse("organisation", args=["U1"])).status_code == 200
@@ -61,46 +62,57 @@ def test_a_unit_outside_your_chain_is_not_found(scenario) -> None:  # type: igno
         assert client.get(reverse("organisation", args=[code])).status_code == 404
 
 
-def test_an_anonymous_visitor_is_asked_to_sign_in_for_a_working_page(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_an_anonymous_visitor_is_asked_to_sign_in_for_a_working_page(scenario) -> None:
     response = Client().get(reverse("organisation", args=["U1"]))
     assert response.status_code == 302
     assert "/sign-in/" in response.url
 
 
-def test_the_organisation_page_shows_the_chain_around_it(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_the_organisation_page_shows_the_chain_around_it(scenario) -> None:
     html = _client_for(scenario.morgan).get(reverse("organisation", args=["AN"])).content.decode()
     assert "Department of Health" in html
-    assert "Ashford Hospital" in html and "Bramley Hospital" in html
+    assert "Ashford Hospital" in html
+    assert "Bramley Hospital" in html
     assert "Carlton Hospital" not in html
 
 
-def test_a_department_analyst_moves_a_unit_from_the_page(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_department_analyst_moves_a_unit_from_the_page(scenario) -> None:
     client = _client_for(scenario.ada)
     response = client.post(
         reverse("move_unit", args=["U2"]),
-        {"service": scenario.health.pk, "new_manager": scenario.south.pk, "on": "2018-01-01", "reason": "Boundary change"},
+        {
+            "service": scenario.health.pk,
+            "new_manager": scenario.south.pk,
+            "on": "2018-01-01",
+            "reason": "Boundary change",
+        },
     )
     assert response.status_code == 302
     current = ChainLink.objects.get(organisation=scenario.u2, valid_to__isnull=True)
     assert (current.accountable_to.code, current.valid_from) == ("AS", date(2018, 1, 1))
 
 
-def test_a_move_without_a_reason_shows_the_error_and_changes_nothing(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_without_a_reason_shows_the_error_and_changes_nothing(scenario) -> None:
     response = _client_for(scenario.ada).post(
         reverse("move_unit", args=["U2"]),
         {"service": scenario.health.pk, "new_manager": scenario.south.pk, "on": "2018-01-01", "reason": ""},
     )
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()
-    assert ChainLink.objects.get(organisation=scenario.u2, valid_to__isnull=True).accountable_to == scenario.north
+    assert (
+        ChainLink.objects.get(organisation=scenario.u2, valid_to__isnull=True).accountable_to
+        == scenario.north
+    )
 
 
-def test_a_performance_manager_cannot_move_units(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_a_performance_manager_cannot_move_units(scenario) -> None:
     response = _client_for(scenario.morgan).get(reverse("move_unit", args=["U2"]))
     assert response.status_code == 404
 
 
-def test_the_directory_lists_units_with_a_fixed_number_of_queries(scenario, django_assert_max_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_directory_lists_units_with_a_fixed_number_of_queries(
+    scenario, django_assert_max_num_queries
+) -> None:
     client = Client()
     with django_assert_max_num_queries(8):
         response = client.get(reverse("directory"))
@@ -108,12 +120,13 @@ def test_the_directory_lists_units_with_a_fixed_number_of_queries(scenario, djan
     assert all(name in html for name in ("Ashford Hospital", "Denton Hospital", "Elm School"))
 
 
-def test_the_directory_finds_an_organisation_by_town_or_name(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_the_directory_finds_an_organisation_by_town_or_name(scenario) -> None:
     html = Client().get(reverse("directory"), {"q": "bramley"}).content.decode()
-    assert "Bramley Hospital" in html and "Ashford Hospital" not in html
+    assert "Bramley Hospital" in html
+    assert "Ashford Hospital" not in html
 
 
-def test_signing_in_with_a_wrong_password_says_so(scenario) -> None:  # type: ignore[no-untyped-def]
+def test_signing_in_with_a_wrong_password_says_so(scenario) -> None:
     response = Client().post(reverse("login"), {"username": "morgan", "password": "wrong"})
     assert response.status_code == 200
     assert "There is a problem" in response.content.decode()

@@ -9,22 +9,22 @@ from django.utils import timezone
 from localstat.core.clock import set_reference_date, today
 
 
-def test_without_a_reference_date_today_is_the_wall_clock(db) -> None:  # type: ignore[no-untyped-def]
+def test_without_a_reference_date_today_is_the_wall_clock(db) -> None:
     assert today() == timezone.localdate()
 
 
-def test_the_database_reference_date_wins_over_the_wall_clock(db) -> None:  # type: ignore[no-untyped-def]
+def test_the_database_reference_date_wins_over_the_wall_clock(db) -> None:
     set_reference_date(date(2019, 4, 30), reason="demo")
     assert today() == date(2019, 4, 30)
 
 
-def test_localstat_today_wins_over_everything(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_localstat_today_wins_over_everything(db, monkeypatch) -> None:
     set_reference_date(date(2019, 4, 30), reason="demo")
     monkeypatch.setenv("LOCALSTAT_TODAY", "2018-01-15")
     assert today() == date(2018, 1, 15)
 
 
-def test_a_malformed_localstat_today_is_a_clear_error(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_malformed_localstat_today_is_a_clear_error(db, monkeypatch) -> None:
     monkeypatch.setenv("LOCALSTAT_TODAY", "next tuesday")
     with pytest.raises(ImproperlyConfigured, match="ISO date"):
         today()

@@ -32,7 +32,7 @@ def demo(db: None) -> None:
     build_demo(seed=2004, scale="small", progress=lambda message: None)
 
 
-def test_every_demo_login_starts_on_exactly_the_organisations_the_readme_names(demo) -> None:  # type: ignore[no-untyped-def]
+def test_every_demo_login_starts_on_exactly_the_organisations_the_readme_names(demo) -> None:
     tour = _tour()
     assert set(tour) == set(DemoLogin.objects.values_list("username", flat=True))
     for username, codes in tour.items():
@@ -42,38 +42,53 @@ def test_every_demo_login_starts_on_exactly_the_organisations_the_readme_names(d
         assert set(re.findall(r'data-org-code="([^"]+)"', html)) == codes, username
 
 
-def test_the_demo_holds_the_real_nhs_chain(demo) -> None:  # type: ignore[no-untyped-def]
-    units = ChainLink.objects.filter(service__code="health", role=ChainRole.FRONT_LINE_UNIT, valid_to__isnull=True)
+def test_the_demo_holds_the_real_nhs_chain(demo) -> None:
+    units = ChainLink.objects.filter(
+        service__code="health", role=ChainRole.FRONT_LINE_UNIT, valid_to__isnull=True
+    )
     assert units.count() == 274
     assert units.filter(accountable_to__code="NHS-UNRECORDED").count() == 104
     # the 104 providers the trust list does not cover have no invented name
-    assert not Organisation.objects.filter(chain_links__accountable_to__code="NHS-UNRECORDED").exclude(name="").exists()
-    tier = ChainLink.objects.filter(service__code="health", role=ChainRole.INTERMEDIATE_TIER, accountable_to__code="DH")
+    assert (
+        not Organisation.objects.filter(chain_links__accountable_to__code="NHS-UNRECORDED")
+        .exclude(name="")
+        .exists()
+    )
+    tier = ChainLink.objects.filter(
+        service__code="health", role=ChainRole.INTERMEDIATE_TIER, accountable_to__code="DH"
+    )
     assert tier.count() == 15
     assert Organisation.objects.get(code="Q70").geographic_parent.code == "Y57"
 
 
-def test_the_synthetic_chains_are_labelled_synthetic(demo) -> None:  # type: ignore[no-untyped-def]
+def test_the_synthetic_chains_are_labelled_synthetic(demo) -> None:
     for service, count in (("education", 40), ("policing", 8), ("local-government", 6)):
-        units = Organisation.objects.filter(chain_links__service__code=service, chain_links__role=ChainRole.FRONT_LINE_UNIT)
+        units = Organisation.objects.filter(
+            chain_links__service__code=service, chain_links__role=ChainRole.FRONT_LINE_UNIT
+        )
         assert units.count() == count
         assert not units.filter(synthetic=False).exists()
     html = Client().get(reverse("directory"), {"q": "NVC-S001"}).content.decode()
     assert "Synthetic" in html
 
 
-def test_the_demo_sets_the_clock_to_the_day_it_was_built_for(demo) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_sets_the_clock_to_the_day_it_was_built_for(demo) -> None:
     assert today() == DEMO_AS_OF
 
 
-def test_the_demo_is_deterministic_and_rebuilds_with_reset(demo) -> None:  # type: ignore[no-untyped-def]
+def test_the_demo_is_deterministic_and_rebuilds_with_reset(transactional_db) -> None:
+    # --reset empties tables, which PostgreSQL refuses inside a test's wrapping transaction.
+    build_demo(seed=2004, progress=lambda m: None)
     names = list(Organisation.objects.filter(synthetic=True).order_by("code").values_list("code", "name"))
     assert build_demo(seed=2004, progress=lambda m: None) is None  # already built: nothing happens
     build_demo(seed=2004, reset=True, progress=lambda m: None)
-    assert list(Organisation.objects.filter(synthetic=True).order_by("code").values_list("code", "name")) == names
+    assert (
+        list(Organisation.objects.filter(synthetic=True).order_by("code").values_list("code", "name"))
+        == names
+    )
 
 
-def test_the_login_lines_have_the_documented_shape(demo, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_the_login_lines_have_the_documented_shape(demo, capsys) -> None:
     call_command("demo", "--logins")
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines == login_lines()

@@ -1,8 +1,8 @@
 from getpass import getpass
 from typing import Any
 
-from django.db import transaction
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from localstat.chain.choices import Role
 from localstat.chain.errors import ChainError
@@ -21,7 +21,17 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--password", help="Password (asked for when omitted)")
 
-    def handle(self, *args: Any, username: str, organisation: str, role: str, name: str, email: str, password: str | None, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        username: str,
+        organisation: str,
+        role: str,
+        name: str,
+        email: str,
+        password: str | None,
+        **options: Any,
+    ) -> None:
         org = Organisation.objects.filter(code=organisation).first()
         if org is None:
             raise CommandError(f"No organisation with code {organisation!r}.")
@@ -32,8 +42,12 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 user = create_person(
-                    username=username, password=password, full_name=name, email=email,
-                    is_staff=role == Role.ADMINISTRATOR, acting_user=None,
+                    username=username,
+                    password=password,
+                    full_name=name,
+                    email=email,
+                    is_staff=role == Role.ADMINISTRATOR,
+                    acting_user=None,
                 )
                 add_membership(user=user, organisation=org, role=role, acting_user=None)
         except ChainError as error:

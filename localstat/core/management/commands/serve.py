@@ -30,14 +30,34 @@ class Command(BaseCommand):
         environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "localstat.settings"}
         server = subprocess.Popen(
             [
-                sys.executable, "-m", "gunicorn", "localstat.wsgi:application",
-                "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", "4",
-                "--access-logfile", "-" if settings.DEBUG else "/dev/null", "--log-level", "warning",
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "localstat.wsgi:application",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                str(workers),
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-" if settings.DEBUG else "/dev/null",
+                "--log-level",
+                "warning",
             ],
             env=environment,
         )
         worker = subprocess.Popen(
-            [sys.executable, "-m", "localstat.cli", "db_worker", "--no-reload", "--interval", "2", "--no-startup-delay"],
+            [
+                sys.executable,
+                "-m",
+                "localstat.cli",
+                "db_worker",
+                "--no-reload",
+                "--interval",
+                "2",
+                "--no-startup-delay",
+            ],
             env=environment,
         )
         time.sleep(1.0)

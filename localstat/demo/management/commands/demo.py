@@ -14,10 +14,19 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--seed", type=int, default=2004, help="Seed for the synthetic parts (default 2004).")
-        parser.add_argument("--scale", choices=SCALES, default="small", help="small (default) or regional (≈3,700 units, for benchmarks).")
+        parser.add_argument(
+            "--seed", type=int, default=2004, help="Seed for the synthetic parts (default 2004)."
+        )
+        parser.add_argument(
+            "--scale",
+            choices=SCALES,
+            default="small",
+            help="small (default) or regional (≈3,700 units, for benchmarks).",
+        )
         parser.add_argument("--reset", action="store_true", help="Empty the database first and rebuild.")
-        parser.add_argument("--logins", action="store_true", help="Print the demo login lines (after building, if needed).")
+        parser.add_argument(
+            "--logins", action="store_true", help="Print the demo login lines (after building, if needed)."
+        )
 
     def handle(self, *args: Any, seed: int, scale: str, reset: bool, logins: bool, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
@@ -28,7 +37,9 @@ class Command(BaseCommand):
         if build is None:
             self.stderr.write("The demo is already built; use --reset to rebuild it.")
         else:
-            self.stderr.write(f"Demo built in {build.seconds:.1f} s (seed {build.seed}, {build.scale} scale, as of {build.as_of}).")
+            self.stderr.write(
+                f"Demo built in {build.seconds:.1f} s (seed {build.seed}, {build.scale} scale, as of {build.as_of})."
+            )
         if logins:
             for line in login_lines():
                 self.stdout.write(line)
