@@ -28,6 +28,9 @@ from localstat.chain.models import Organisation, Service
 # still synchronous and safe, so the async-safety guard is switched off for the test process only.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Entry points that configure a server when imported are not modules to doctest.
+collect_ignore = ["wsgi.py", "asgi.py"]
+
 PASSWORD = "correct-horse-battery"
 START = date(2016, 4, 1)
 
