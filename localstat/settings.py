@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     # LocalStat's apps, in the order the delivery chain flows; the demo pipeline follows it too.
     "localstat.core",
     "localstat.chain",
+    "localstat.framework",
     "localstat.demo",
     "localstat.api",
 ]

@@ -65,6 +65,69 @@ EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
         {role: (ALL if role == Role.ADMINISTRATOR else NONE) for role in Role.values},
         False,
     ),
+    # The framework (localstat/framework/permissions.py). Department-level actions (indicators, PSAs,
+    # national targets, the controls an issuing body registers) act on the department or issuing body,
+    # so on units only an administrator holds them; framework/tests cover them on their own bodies.
+    "framework.view_framework": (dict.fromkeys(Role.values, ALL), True),
+    "framework.view_internal": (
+        {
+            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.CHALLENGER: {OWN, SIBLING},
+            Role.UNIT_SUBMITTER: {OWN},
+            Role.UNIT_MANAGER: {OWN},
+            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "framework.manage_indicators": (
+        {role: (ALL if role == Role.ADMINISTRATOR else NONE) for role in Role.values},
+        False,
+    ),
+    "framework.manage_controls": (
+        {role: (ALL if role == Role.ADMINISTRATOR else NONE) for role in Role.values},
+        False,
+    ),
+    **{
+        action: (
+            {
+                Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+                Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+                Role.CHALLENGER: NONE,
+                Role.UNIT_SUBMITTER: NONE,
+                Role.UNIT_MANAGER: NONE,
+                Role.INSPECTOR: NONE,
+                Role.ADMINISTRATOR: ALL,
+            },
+            False,
+        )
+        for action in ("framework.propose_target", "framework.agree_target", "framework.grant_exemption")
+    },
+    "framework.record_target_outcome": (
+        {
+            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+            Role.PERFORMANCE_MANAGER: NONE,
+            Role.CHALLENGER: NONE,
+            Role.UNIT_SUBMITTER: NONE,
+            Role.UNIT_MANAGER: NONE,
+            Role.INSPECTOR: NONE,
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "framework.cascade_target": (
+        {
+            Role.DEPARTMENT_ANALYST: NONE,
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.CHALLENGER: NONE,
+            Role.UNIT_SUBMITTER: NONE,
+            Role.UNIT_MANAGER: NONE,
+            Role.INSPECTOR: NONE,
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
 }
 
 
