@@ -202,16 +202,13 @@ def _education(service: Service, context: DemoContext, per_council: int = 20) ->
         _place(council, service, ChainRole.INTERMEDIATE_TIER, department)
         councils[code] = council
     schools: list[Organisation] = []
-    names = place_names(min(len(councils) * per_council, 384), context.rng)
-    for c, (code, council) in enumerate(councils.items()):
+    names = iter(place_names(len(councils) * per_council, context.rng))
+    for code, council in councils.items():
         for i in range(per_council):
             phase = "Secondary" if i % 5 == 4 else "Primary"
-            index = c * per_council + i
-            base = names[index % len(names)]
-            suffix = f" {index // len(names) + 1}" if index >= len(names) else ""
             school = _organisation(
                 f"{code}-S{i + 1:03d}",
-                name=f"{base}{suffix} {phase} School",
+                name=f"{next(names)} {phase} School",
                 kind=OrganisationKind.UNIT,
                 unit_type=UnitType.SCHOOL,
                 synthetic=True,
