@@ -341,7 +341,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one engine verb; return the exit status (0 done, 2 bad usage or bad input)."""
+    """Run one engine verb; return the exit status (0 done, 2 bad usage or bad input).
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "in.csv").write_text("numerator,denominator\\n65,100\\n")
+    >>> main(["intervals", "--input", str(folder / "in.csv"), "--out", str(folder / "out.csv")])
+    0
+    >>> (folder / "out.csv").read_text().splitlines()[1].split(",")[-1]
+    'wilson'
+    """
     parser = build_parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))

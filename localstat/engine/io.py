@@ -68,6 +68,12 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
 
     Floats keep full precision (Polars writes the shortest repr that reads back exactly); nulls
     are empty CSV cells.
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "rates.parquet"
+    >>> write_frame(pl.DataFrame({"rate": [1 / 3, None]}), path)
+    >>> read_frame(path)["rate"].to_list()
+    [0.3333333333333333, None]
     """
     file = Path(path)
     kind = _format(file)

@@ -135,6 +135,7 @@ def most_similar_peers(
         raise ValueError(f"k must be at least 1, not {k}")
     codes = text_column(frame, unit)
     _refuse_repeats(codes, unit)
+    chosen = variables is not None
     if variables is None:
         variables = [c for c in frame.columns if c not in (unit, group)]
         for name in variables:
@@ -142,7 +143,17 @@ def most_similar_peers(
                 raise DataError(f"is not a numeric context variable ({frame[name].dtype})", column=name)
     if not variables:
         raise DataError("no context variables: give at least one numeric column besides the unit")
-    values = np.column_stack([float_column(frame, name, allow_missing=False) for name in variables])
+    try:
+        values = np.column_stack([float_column(frame, name, allow_missing=False) for name in variables])
+    except DataError as error:
+        if chosen or error.row is None or "not a number" not in error.detail:
+            raise
+        # Every column was taken as context by default: say how to leave a text column out.
+        raise DataError(
+            f"{error.detail}: is it a context variable? If not, choose the context columns (--variables)",
+            row=error.row,
+            column=error.column,
+        ) from None
     if group is None:
         group_ids = np.zeros(len(codes), dtype=np.int64)
     else:

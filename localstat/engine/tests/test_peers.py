@@ -218,3 +218,12 @@ def test_peers_do_not_depend_on_a_variables_units_or_origin(values, scale, shift
     a, b = most_similar_peers(base, k=3), most_similar_peers(moved, k=3)
     assert a.select("unit", "peer", "rank").equals(b.select("unit", "peer", "rank"))
     assert b["distance"].to_list() == pytest.approx(a["distance"].to_list(), rel=1e-9)
+
+
+def test_a_text_column_taken_as_context_by_default_says_how_to_leave_it_out():
+    # Given a names column next to the context and no list of variables
+    frame = pl.DataFrame({"unit": ["A", "B"], "size": [1.0, 2.0], "name": ["Ash", "Beech"]})
+    # Then the error names the column and points to choosing the context columns
+    with pytest.raises(DataError, match=r"choose the context columns \(--variables\)") as raised:
+        most_similar_peers(frame)
+    assert (raised.value.row, raised.value.column) == (1, "name")
