@@ -316,9 +316,9 @@ def funnel_limits(
         raise ValueError(f"statistic must be proportion or ratio, not {statistic!r}")
     if overdispersion_method not in ("none", "spiegelhalter"):
         raise ValueError(f"overdispersion must be none or spiegelhalter, not {overdispersion_method!r}")
-    x, n = np.broadcast_arrays(_floats(numerator), _floats(denominator))
-    if np.shape(numerator) != np.shape(denominator):
-        raise ValueError("numerator and denominator must have the same length")
+    x, n = _floats(numerator), _floats(denominator)
+    if x.shape != n.shape:
+        raise ValueError(f"numerator has {x.size} values but denominator has {n.size}")
     _check_inputs(x, n, statistic)
     present = ~(np.isnan(x) | np.isnan(n))
     columns: dict[str, FloatArray] = {}
