@@ -26,7 +26,7 @@ import polars as pl
 from localstat.engine.comparison import compare_with_benchmark, compare_with_target
 from localstat.engine.funnel import funnel_limits
 from localstat.engine.intervals import value_with_intervals
-from localstat.engine.io import read_frame, write_frame
+from localstat.engine.io import check_output, read_frame, write_frame
 from localstat.engine.peers import DEFAULT_K, most_similar_peers
 from localstat.engine.schemas import SCHEMAS, DataError, float_column, require_columns, text_column
 from localstat.engine.trend import recent_trend
@@ -358,6 +358,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(stop.code) if isinstance(stop.code, int) else 2
     handler: Callable[[argparse.Namespace], None] = args.handler
     try:
+        # Fail before the work, not after it, when an output cannot be written.
+        for output in (args.out, getattr(args, "summary", None)):
+            if output:
+                check_output(output)
         handler(args)
     except (ValueError, OSError) as error:
         # Bad input is the user's to fix: say what and where, without a traceback.

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-__all__ = ["FORMATS", "read_frame", "write_frame"]
+__all__ = ["FORMATS", "check_output", "read_frame", "write_frame"]
 
 #: File extensions the engine reads and writes, and the format each means.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -63,6 +63,21 @@ def read_frame(path: str | os.PathLike[str]) -> pl.DataFrame:
         raise ValueError(f"{file}: cannot be read as {kind}: {error}") from error
 
 
+def check_output(path: str | os.PathLike[str]) -> None:
+    """Refuse an output path that cannot be written (unknown type, no such directory) up front.
+
+    >>> check_output("nowhere/out.csv")
+    Traceback (most recent call last):
+    ...
+    ValueError: nowhere/out.csv: the directory nowhere does not exist
+    """
+    file = Path(path)
+    _format(file)
+    directory = file.parent if str(file.parent) else Path(".")
+    if not directory.is_dir():
+        raise ValueError(f"{file}: the directory {directory} does not exist")
+
+
 def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
     """Write a frame as CSV or Parquet by the path's extension, atomically.
 
@@ -75,12 +90,10 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
     >>> read_frame(path)["rate"].to_list()
     [0.3333333333333333, None]
     """
+    check_output(path)
     file = Path(path)
     kind = _format(file)
-    directory = file.parent if str(file.parent) else Path(".")
-    if not directory.is_dir():
-        raise ValueError(f"{file}: the directory {directory} does not exist")
-    handle, temporary = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=directory)
+    handle, temporary = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
     os.close(handle)
     try:
         if kind == "csv":

@@ -170,6 +170,13 @@ def test_spc_passes_every_option_through(tmp_path, monkeypatch):
     }
 
 
+def test_an_unwritable_summary_is_refused_before_any_output_is_written(tmp_path, capsys):
+    out = tmp_path / "points.csv"
+    assert run("spc", "-i", spc_input(tmp_path), "-o", out, "--summary", tmp_path / "summary.txt") == 2
+    assert "unknown file type '.txt'" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_spc_refuses_a_short_baseline_with_a_message(tmp_path, capsys):
     assert run("spc", "-i", spc_input(tmp_path), "-o", tmp_path / "out.csv", "--baseline", "5") == 2
     assert "baseline" in capsys.readouterr().err
