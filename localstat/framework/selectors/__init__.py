@@ -1,5 +1,22 @@
 """Reads across the framework's models, every one set-based. Import them from here."""
 
+from localstat.framework.selectors.burden import (
+    BurdenReport,
+    burden_across_chain,
+    controls_in_force,
+    headline_targets,
+    issuing_body_burden,
+    ratio_sentence,
+    unit_burden,
+    unit_burden_over_time,
+    unit_totals,
+    unit_type_burden,
+)
+from localstat.framework.selectors.exemptions import (
+    active_exemptions,
+    exemptions_in_force,
+    exemptions_of_unit,
+)
 from localstat.framework.selectors.indicators import (
     equivalence_classes,
     indicators_visible_to,
@@ -7,11 +24,38 @@ from localstat.framework.selectors.indicators import (
     version_in_force,
     versions_in_force,
 )
+from localstat.framework.selectors.targets import (
+    cascade_of,
+    national_targets_for_unit,
+    psas_with_targets,
+    standards,
+    targets_visible_to,
+    unit_targets,
+)
 
 __all__ = [
+    "BurdenReport",
+    "active_exemptions",
+    "burden_across_chain",
+    "cascade_of",
+    "controls_in_force",
     "equivalence_classes",
+    "exemptions_in_force",
+    "exemptions_of_unit",
+    "headline_targets",
     "indicators_visible_to",
+    "issuing_body_burden",
+    "national_targets_for_unit",
+    "psas_with_targets",
+    "ratio_sentence",
     "school_calendar_for",
+    "standards",
+    "targets_visible_to",
+    "unit_burden",
+    "unit_burden_over_time",
+    "unit_targets",
+    "unit_totals",
+    "unit_type_burden",
     "version_in_force",
     "versions_in_force",
 ]
