@@ -190,6 +190,7 @@ def _new_target(
     set_by: Organisation,
     milestones: list,
     illustrative: bool,
+    proposed_on: date,
 ) -> Target:
     if kind not in TargetKind.values:
         raise FrameworkError(f"{kind!r} is not a kind of target: use floor or aspirational.", code="invalid")
@@ -212,7 +213,7 @@ def _new_target(
         deadline=deadline,
         description=description.strip(),
         set_by=set_by,
-        proposed_on=today(),
+        proposed_on=proposed_on,
         illustrative=illustrative,
     )
     Milestone.objects.bulk_create([Milestone(target=target, period_start=s, level=v) for s, v in milestones])
@@ -231,6 +232,7 @@ def propose_psa_target(
     description: str = "",
     milestones: Iterable[tuple[date | str, Level]] = (),
     illustrative: bool = False,
+    proposed_on: date | None = None,
     acting_user: Actor,
 ) -> Target:
     """Propose one of a PSA's national (headline) targets. PSAs are outcome-only (seed 2.9, 3.4)."""
@@ -267,6 +269,7 @@ def propose_psa_target(
         set_by=psa.department,
         milestones=_milestones(indicator, milestones, deadline),
         illustrative=illustrative or psa.illustrative,
+        proposed_on=proposed_on or today(),
     )
     record_event(
         actor=acting_user,
@@ -301,6 +304,7 @@ def assign_target(
     description: str = "",
     milestones: Iterable[tuple[date | str, Level]] = (),
     illustrative: bool = False,
+    proposed_on: date | None = None,
     acting_user: Actor,
 ) -> Target:
     """Propose a target for a set of units. A unit exempt from further targets on the indicator is refused,
@@ -332,8 +336,9 @@ def assign_target(
             f"{set_by.code} is neither {service}'s department nor the performance manager of every unit named.",
             code="invalid",
         )
+    proposed_on = proposed_on or today()
     exempt: dict[Organisation, list] = {}
-    for exemption in exemptions_in_force(units=units, indicator=indicator, as_of=today()):
+    for exemption in exemptions_in_force(units=units, indicator=indicator, as_of=proposed_on):
         exempt.setdefault(exemption.unit, []).append(exemption)
     if exempt:
         raise FrameworkError(
@@ -356,6 +361,7 @@ def assign_target(
         set_by=set_by,
         milestones=_milestones(indicator, milestones, deadline),
         illustrative=illustrative,
+        proposed_on=proposed_on,
     )
     TargetUnit.objects.bulk_create([TargetUnit(target=target, unit=unit) for unit in units])
     record_event(
@@ -388,6 +394,7 @@ def cascade_target(
     manager: Organisation,
     units: Sequence[Organisation] | None = None,
     shares: Mapping[Organisation, Level] | None = None,
+    on: date | None = None,
     acting_user: Actor,
 ) -> Cascade:
     """A performance manager cascades a national PSA target into a target for each of its units: the same
@@ -404,6 +411,7 @@ def cascade_target(
             f"{target.reference} is {target.get_status_display().lower()}: cascade it once it is agreed.",
             code="invalid",
         )
+    on = on or today()
     managed_links = links_current_on(None).filter(
         accountable_to=manager, service_id=target.indicator.service_id, role=ChainRole.FRONT_LINE_UNIT
     )
@@ -411,7 +419,7 @@ def cascade_target(
     result = Cascade()
     if units is None:
         chosen = sorted(managed.values(), key=lambda o: o.code)
-        for exemption in exemptions_in_force(units=chosen, indicator=target.indicator, as_of=today()):
+        for exemption in exemptions_in_force(units=chosen, indicator=target.indicator, as_of=on):
             result.exempt.setdefault(exemption.unit.code, exemption.description)
         chosen = [u for u in chosen if u.code not in result.exempt]
     else:
@@ -456,6 +464,7 @@ def cascade_target(
                 + (" (the unit's share)" if share is not None else ""),
                 milestones=milestones if share is None else (),
                 illustrative=target.illustrative,
+                proposed_on=on,
                 acting_user=None,
             )
         )
