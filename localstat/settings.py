@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "localstat.core",
     "localstat.chain",
     "localstat.framework",
+    "localstat.returns",
     "localstat.demo",
     "localstat.api",
 ]
@@ -145,6 +146,9 @@ STORAGES = {
     },
 }
 WHITENOISE_MANIFEST_STRICT = False
+
+#: Uploads through the web or the API with more rows than this run as a background task with a job page.
+LOCALSTAT_ASYNC_ROWS = int(os.environ.get("LOCALSTAT_ASYNC_ROWS", "10000"))
 
 TASKS = {"default": {"BACKEND": os.environ.get("LOCALSTAT_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 

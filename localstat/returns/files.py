@@ -90,13 +90,17 @@ def _read_table(content: bytes, name: str) -> pl.DataFrame:
         try:
             frame = pl.read_csv(io.BytesIO(content), infer_schema=False, truncate_ragged_lines=False)
         except pl.exceptions.ComputeError as error:
-            raise FileRejected([RowError(0, 1, "file", f"not a readable CSV file ({str(error).splitlines()[0]})")]) from error
+            raise FileRejected(
+                [RowError(0, 1, "file", f"not a readable CSV file ({str(error).splitlines()[0]})")]
+            ) from error
         except pl.exceptions.NoDataError as error:
             raise FileRejected([RowError(0, 1, "file", "the file is empty")]) from error
     else:
         raise FileRejected([RowError(0, 1, "file", f"files ending {suffix} are not read: use .csv or .xlsx")])
     known = {*LONG_COLUMNS, *WIDE_KEYS, *NHS_COLUMNS}
-    frame = frame.rename({c: c.strip().lower() if c.strip().lower() in known else c.strip() for c in frame.columns})
+    frame = frame.rename(
+        {c: c.strip().lower() if c.strip().lower() in known else c.strip() for c in frame.columns}
+    )
     index = pl.int_range(1, pl.len() + 1, dtype=pl.Int64)
     return frame.with_columns(row=index, line=index + 1)
 
@@ -125,15 +129,19 @@ def _read_xlsx(content: bytes) -> pl.DataFrame:
 
     body = [[text(cell) for cell in row] for row in rows]
     width = len(names)
-    return pl.DataFrame(
-        {name: [row[i] if i < len(row) else None for row in body] for i, name in enumerate(names)},
-        schema={name: pl.String for name in names},
-    ) if width else pl.DataFrame()
+    return (
+        pl.DataFrame(
+            {name: [row[i] if i < len(row) else None for row in body] for i, name in enumerate(names)},
+            schema=dict.fromkeys(names, pl.String),
+        )
+        if width
+        else pl.DataFrame()
+    )
 
 
 def detect_layout(columns: list[str]) -> Layout:
     present = [c for c in columns if c not in {"row", "line"}]
-    if present[:5] == LONG_COLUMNS or set(LONG_COLUMNS) <= set(present) and len(present) == 5:
+    if present[:5] == LONG_COLUMNS or (set(LONG_COLUMNS) <= set(present) and len(present) == 5):
         return Layout.LONG
     if set(NHS_COLUMNS) <= set(present):
         return Layout.NHS
@@ -142,7 +150,9 @@ def detect_layout(columns: list[str]) -> Layout:
     raise FileRejected(
         [
             RowError(
-                0, 1, "header",
+                0,
+                1,
+                "header",
                 "the header matches no layout LocalStat reads: expected "
                 f"'{','.join(LONG_COLUMNS)}', '{','.join(WIDE_KEYS)},<period>…' or '{','.join(NHS_COLUMNS)}'; "
                 f"found '{','.join(present)}'",
@@ -151,23 +161,34 @@ def detect_layout(columns: list[str]) -> Layout:
     )
 
 
-def _errors_where(frame: pl.DataFrame, condition: pl.Expr, field_name: str, reason: pl.Expr | str) -> list[RowError]:
+def _errors_where(
+    frame: pl.DataFrame, condition: pl.Expr, field_name: str, reason: pl.Expr | str
+) -> list[RowError]:
     reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
     bad = frame.filter(condition).select("row", "line", reason_expr.alias("reason"))
     return [RowError(row, line, field_name, why) for row, line, why in bad.iter_rows()]
 
 
-def _number(frame: pl.DataFrame, column: str, errors: list[RowError], *, required: bool, whole: bool = False) -> pl.Expr:
+def _number(
+    frame: pl.DataFrame, column: str, errors: list[RowError], *, required: bool, whole: bool = False
+) -> pl.Expr:
     raw = pl.col(column).str.strip_chars()
     value = raw.str.replace_all(",", "").cast(pl.Float64, strict=False)
     empty = raw.is_null() | (raw == "")
     if required:
         errors += _errors_where(frame, empty, column, "is required")
     errors += _errors_where(frame, ~empty & value.is_null(), column, pl.format("'{}' is not a number", raw))
-    errors += _errors_where(frame, value.is_not_null() & ~value.is_finite(), column, "must be a finite number")
+    errors += _errors_where(
+        frame, value.is_not_null() & ~value.is_finite(), column, "must be a finite number"
+    )
     errors += _errors_where(frame, value < 0, column, pl.format("{} is negative", raw))
     if whole:
-        errors += _errors_where(frame, value.is_not_null() & (value != value.round(0)), column, pl.format("{} is not a whole number", raw))
+        errors += _errors_where(
+            frame,
+            value.is_not_null() & (value != value.round(0)),
+            column,
+            pl.format("{} is not a whole number", raw),
+        )
     return value
 
 
@@ -176,7 +197,9 @@ def _period(frame: pl.DataFrame, column: str, errors: list[RowError]) -> pl.Expr
     value = raw.str.to_date("%Y-%m-%d", strict=False)
     errors += _errors_where(frame, raw.is_null() | (raw == ""), column, "is required")
     errors += _errors_where(
-        frame, raw.is_not_null() & (raw != "") & value.is_null(), column,
+        frame,
+        raw.is_not_null() & (raw != "") & value.is_null(),
+        column,
         pl.format("'{}' is not an ISO date such as 2019-03-01", raw),
     )
     return value
@@ -192,7 +215,8 @@ def _long(frame: pl.DataFrame, errors: list[RowError]) -> pl.DataFrame:
     numerator = _number(frame, "numerator", errors, required=True)
     denominator = _number(frame, "denominator", errors, required=False)
     out = frame.select(
-        "row", "line",
+        "row",
+        "line",
         unit=_code(frame, "unit", errors),
         indicator=_code(frame, "indicator", errors),
         period=_period(frame, "period", errors),
@@ -208,36 +232,60 @@ def _wide(frame: pl.DataFrame, errors: list[RowError]) -> pl.DataFrame:
         try:
             pl.Series([column]).str.to_date("%Y-%m-%d", strict=True)
         except pl.exceptions.InvalidOperationError:
-            errors.append(RowError(0, 1, column, f"column '{column}' is not a period start date such as 2019-03-01"))
+            errors.append(
+                RowError(0, 1, column, f"column '{column}' is not a period start date such as 2019-03-01")
+            )
     measure = pl.col("measure").str.strip_chars().str.to_lowercase()
     errors += _errors_where(
-        frame, measure.is_null() | ~measure.is_in(["numerator", "denominator"]), "measure",
+        frame,
+        measure.is_null() | ~measure.is_in(["numerator", "denominator"]),
+        "measure",
         pl.format("'{}' is not numerator or denominator", pl.col("measure").fill_null("")),
     )
-    keyed = frame.with_columns(unit=_code(frame, "unit", errors), indicator=_code(frame, "indicator", errors), measure=measure)
+    keyed = frame.with_columns(
+        unit=_code(frame, "unit", errors), indicator=_code(frame, "indicator", errors), measure=measure
+    )
     duplicated = keyed.filter(pl.struct("unit", "indicator", "measure").is_duplicated())
     errors += [
         RowError(row, line, "measure", f"a second {m} row for {u} {i}")
-        for row, line, u, i, m in duplicated.filter(pl.col("row") != pl.col("row").min().over("unit", "indicator", "measure"))
-        .select("row", "line", "unit", "indicator", "measure").iter_rows()
+        for row, line, u, i, m in duplicated.filter(
+            pl.col("row") != pl.col("row").min().over("unit", "indicator", "measure")
+        )
+        .select("row", "line", "unit", "indicator", "measure")
+        .iter_rows()
     ]
     if errors:
         return pl.DataFrame(schema=OBSERVATION_SCHEMA)
-    long = keyed.unpivot(index=["row", "line", "unit", "indicator", "measure"], on=period_columns, variable_name="period", value_name="value")
+    long = keyed.unpivot(
+        index=["row", "line", "unit", "indicator", "measure"],
+        on=period_columns,
+        variable_name="period",
+        value_name="value",
+    )
     long = long.filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
     checked: list[RowError] = []
     value = long.select(pl.col("value").str.replace_all(",", "").cast(pl.Float64, strict=False)).to_series()
     bad = long.filter(value.is_null() | (value < 0))
-    checked += [RowError(r, ln, p, f"'{v}' is not a non-negative number") for r, ln, p, v in bad.select("row", "line", "period", "value").iter_rows()]
+    checked += [
+        RowError(r, ln, p, f"'{v}' is not a non-negative number")
+        for r, ln, p, v in bad.select("row", "line", "period", "value").iter_rows()
+    ]
     errors += checked
     long = long.with_columns(value=value, period=pl.col("period").str.to_date("%Y-%m-%d"))
-    wide = long.pivot(on="measure", index=["unit", "indicator", "period"], values="value", aggregate_function="first")
+    wide = long.pivot(
+        on="measure", index=["unit", "indicator", "period"], values="value", aggregate_function="first"
+    )
     lines = long.group_by("unit", "indicator", "period").agg(pl.col("row").min(), pl.col("line").min())
     out = wide.join(lines, on=["unit", "indicator", "period"])
     for measure_name in ("numerator", "denominator"):
         if measure_name not in out.columns:
             out = out.with_columns(pl.lit(None, dtype=pl.Float64).alias(measure_name))
-    errors += _errors_where(out, pl.col("numerator").is_null(), "measure", pl.format("no numerator for {} {} {}", "unit", "indicator", "period"))
+    errors += _errors_where(
+        out,
+        pl.col("numerator").is_null(),
+        "measure",
+        pl.format("no numerator for {} {} {}", "unit", "indicator", "period"),
+    )
     return out.select(list(OBSERVATION_SCHEMA))
 
 
@@ -246,14 +294,26 @@ def _nhs(frame: pl.DataFrame, errors: list[RowError]) -> pl.DataFrame:
     breaches = _number(frame, "breaches", errors, required=True, whole=True)
     admissions = _number(frame, "admissions", errors, required=False, whole=True)
     kind = pl.col("type").str.strip_chars().str.to_lowercase()
-    errors += _errors_where(frame, kind.is_null() | ~kind.is_in(list(NHS_TYPES)), "type", pl.format("'{}' is not 1, 2 or other", pl.col("type").fill_null("")))
     errors += _errors_where(
-        frame, breaches > attendances, "breaches",
-        pl.format("{} breaches is more than the {} attendances", pl.col("breaches").str.strip_chars(), pl.col("attendances").str.strip_chars()),
+        frame,
+        kind.is_null() | ~kind.is_in(list(NHS_TYPES)),
+        "type",
+        pl.format("'{}' is not 1, 2 or other", pl.col("type").fill_null("")),
+    )
+    errors += _errors_where(
+        frame,
+        breaches > attendances,
+        "breaches",
+        pl.format(
+            "{} breaches is more than the {} attendances",
+            pl.col("breaches").str.strip_chars(),
+            pl.col("attendances").str.strip_chars(),
+        ),
     )
     suffix = kind.replace_strict(NHS_TYPES, default=None)
     base = frame.select(
-        "row", "line",
+        "row",
+        "line",
         unit=_code(frame, "org_code", errors),
         period=_period(frame, "period", errors),
         suffix=suffix,
@@ -262,12 +322,22 @@ def _nhs(frame: pl.DataFrame, errors: list[RowError]) -> pl.DataFrame:
         admissions=admissions,
     )
     four_hour = base.select(
-        "row", "line", "unit", pl.format("AE4H_{}", "suffix").alias("indicator"), "period",
-        numerator=pl.col("attendances") - pl.col("breaches"), denominator=pl.col("attendances"),
+        "row",
+        "line",
+        "unit",
+        pl.format("AE4H_{}", "suffix").alias("indicator"),
+        "period",
+        numerator=pl.col("attendances") - pl.col("breaches"),
+        denominator=pl.col("attendances"),
     )
     admitted = base.filter(pl.col("admissions").is_not_null()).select(
-        "row", "line", "unit", pl.format("AE_ADM_{}", "suffix").alias("indicator"), "period",
-        numerator=pl.col("admissions"), denominator=pl.lit(None, dtype=pl.Float64),
+        "row",
+        "line",
+        "unit",
+        pl.format("AE_ADM_{}", "suffix").alias("indicator"),
+        "period",
+        numerator=pl.col("admissions"),
+        denominator=pl.lit(None, dtype=pl.Float64),
     )
     return pl.concat([four_hour, admitted]).select(list(OBSERVATION_SCHEMA))
 
@@ -304,8 +374,12 @@ def read_returns_file(content: bytes, name: str = "upload.csv") -> ParsedFile:
             first = repeated.group_by(keys).agg(pl.col("line").min().alias("first_line"))
             later = repeated.join(first, on=keys).filter(pl.col("line") != pl.col("first_line"))
             errors += [
-                RowError(row, line, "period", f"{unit} {indicator} {period} is already given on line {first_line}")
-                for row, line, unit, indicator, period, first_line in later.select("row", "line", *keys, "first_line").iter_rows()
+                RowError(
+                    row, line, "period", f"{unit} {indicator} {period} is already given on line {first_line}"
+                )
+                for row, line, unit, indicator, period, first_line in later.select(
+                    "row", "line", *keys, "first_line"
+                ).iter_rows()
             ]
     if errors:
         raise FileRejected(errors)

@@ -128,6 +128,55 @@ EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
         },
         False,
     ),
+    # Returns (localstat/returns/permissions.py): a unit submits only its own returns, its performance
+    # manager approves them; collections are issued by a department or inspectorate, not on units.
+    "returns.view_returns": (
+        {
+            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.CHALLENGER: {OWN, SIBLING},
+            Role.UNIT_SUBMITTER: {OWN},
+            Role.UNIT_MANAGER: {OWN},
+            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "returns.submit_return": (
+        {
+            **dict.fromkeys(Role.values, NONE),
+            Role.UNIT_SUBMITTER: {OWN},
+            Role.UNIT_MANAGER: {OWN},
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "returns.approve_return": (
+        {
+            **dict.fromkeys(Role.values, NONE),
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "returns.resolve_warning": (
+        {
+            **dict.fromkeys(Role.values, NONE),
+            Role.UNIT_SUBMITTER: {OWN},
+            Role.UNIT_MANAGER: {OWN},
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "returns.manage_tokens": (
+        {**dict.fromkeys(Role.values, NONE), Role.UNIT_MANAGER: {OWN}, Role.ADMINISTRATOR: ALL},
+        False,
+    ),
+    "returns.manage_collections": (
+        {role: (ALL if role == Role.ADMINISTRATOR else NONE) for role in Role.values},
+        False,
+    ),
 }
 
 
