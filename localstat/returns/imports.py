@@ -232,6 +232,7 @@ def import_observations(
     file_name: str = "",
     layout: str = "long",
     received_on_deadline: bool = False,
+    as_of: date | None = None,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import observations ``row, line, unit, indicator, period, numerator, denominator`` as returns.
@@ -239,7 +240,8 @@ def import_observations(
     ``acting_user`` None is the system (the demo, a token's push, a task acting for its uploader);
     otherwise it must be allowed to submit (and with ``approve``, to approve) every unit's returns.
     ``only_unit`` limits a token to its unit. ``received_on_deadline`` records returns as received on
-    their deadline: for loading history that arrived at the time, not late.
+    their deadline: for loading history that arrived at the time, not late. ``as_of`` replaces the
+    clock's today (the demo builds its history as of its own date).
     """
     total = observations.height if rows is None else rows
     note = progress or (lambda stage, done, of: None)
@@ -258,6 +260,7 @@ def import_observations(
             file_name=file_name,
             layout=layout,
             received_on_deadline=received_on_deadline,
+            as_of=as_of or today(),
             note=note,
         )
     return result
@@ -278,9 +281,9 @@ def _run(
     file_name: str,
     layout: str,
     received_on_deadline: bool,
+    as_of: date,
     note: Callable[[str, int, int], None],
 ) -> ImportResult:
-    as_of = today()
     now = bulk.utc_now()
     resolved = resolve_rows(
         observations,

@@ -82,6 +82,8 @@ class CollectionUnit(models.Model):
 
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="unit_links")
     unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    first_period = models.DateField(null=True, blank=True, help_text="Asked from this period (default: all).")
+    last_period = models.DateField(null=True, blank=True, help_text="Asked until this period (default: on).")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -44,6 +44,8 @@ from localstat.returns.models import (
 )
 
 Actor = AbstractBaseUser | AnonymousUser | None
+#: A unit a collection asks, optionally only for the periods from its first to its last start date.
+UnitSpan = Organisation | tuple[Organisation, date | None, date | None]
 
 #: Roughly how many days a period covers: a collection at the same or a finer period already
 #: gives what a coarser one would ask for (4.13: "only requested once").
@@ -139,7 +141,7 @@ def create_collection(
     deadline_days: int,
     first_period: date,
     items: Sequence[ItemSpec],
-    units: Sequence[Organisation],
+    units: Sequence[UnitSpan],
     description: str = "",
     synthetic: bool = False,
     acting_user: Actor,
@@ -155,7 +157,9 @@ def create_collection(
             f"{periodicity!r} is not a periodicity: use one of {', '.join(PERIOD_DAYS)}.", code="invalid"
         )
     match = gateway_match(
-        indicators=[i.indicator for i in items if not i.derived_from], units=units, periodicity=periodicity
+        indicators=[i.indicator for i in items if not i.derived_from],
+        units=[u if isinstance(u, Organisation) else u[0] for u in units],
+        periodicity=periodicity,
     )
     if match is not None:
         existing, indicator = match
@@ -198,7 +202,7 @@ def _create_collection(
     deadline_days: int,
     first_period: date,
     items: Sequence[ItemSpec],
-    units: Sequence[Organisation],
+    units: Sequence[UnitSpan],
     description: str,
     synthetic: bool,
     acting_user: Actor,
@@ -239,7 +243,10 @@ def _create_collection(
             for position, spec in enumerate(items)
         ]
     )
-    CollectionUnit.objects.bulk_create([CollectionUnit(collection=collection, unit=unit) for unit in units])
+    spans = [(u, None, None) if isinstance(u, Organisation) else u for u in units]
+    CollectionUnit.objects.bulk_create(
+        [CollectionUnit(collection=collection, unit=u, first_period=a, last_period=b) for u, a, b in spans]
+    )
     record_event(
         actor=acting_user,
         action="returns.create_collection",
