@@ -12,6 +12,7 @@ from localstat.framework.selectors.burden import (
     unit_totals,
     unit_type_burden,
 )
+from localstat.framework.selectors.controls import controls_register, issuing_bodies
 from localstat.framework.selectors.exemptions import (
     active_exemptions,
     exemptions_in_force,
@@ -39,11 +40,13 @@ __all__ = [
     "burden_across_chain",
     "cascade_of",
     "controls_in_force",
+    "controls_register",
     "equivalence_classes",
     "exemptions_in_force",
     "exemptions_of_unit",
     "headline_targets",
     "indicators_visible_to",
+    "issuing_bodies",
     "issuing_body_burden",
     "national_targets_for_unit",
     "psas_with_targets",

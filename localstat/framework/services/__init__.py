@@ -15,6 +15,7 @@ from localstat.framework.services.exemptions import (
     exempt_units_meeting_standard,
     grant_exemption,
 )
+from localstat.framework.services.imports import ImportSummary, import_controls, import_targets
 from localstat.framework.services.indicators import (
     add_school_terms,
     create_school_calendar,
@@ -38,6 +39,7 @@ from localstat.framework.services.targets import (
 __all__ = [
     "Cascade",
     "ControlSpec",
+    "ImportSummary",
     "activate_target",
     "add_school_terms",
     "agree_target",
@@ -49,6 +51,8 @@ __all__ = [
     "end_exemption",
     "exempt_units_meeting_standard",
     "grant_exemption",
+    "import_controls",
+    "import_targets",
     "propose_psa_target",
     "record_equivalence",
     "record_target_met",

@@ -100,7 +100,7 @@ def test_the_burden_command_writes_csv_and_refuses_bad_input_clearly(demo) -> No
 
 
 def test_the_demo_defines_the_indicators_the_returns_step_loads(demo) -> None:
-    assert set(Indicator.objects.values_list("code", flat=True)) == set(DEMO_INDICATORS)
+    assert set(DEMO_INDICATORS) <= set(Indicator.objects.values_list("code", flat=True))
     ae4h = Indicator.objects.get(code="AE4H")
     version = ae4h.current_version
     assert (version.statistic, version.polarity, version.periodicity, version.multiplier) == (
