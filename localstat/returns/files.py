@@ -384,3 +384,21 @@ def read_returns_file(content: bytes, name: str = "upload.csv") -> ParsedFile:
     if errors:
         raise FileRejected(errors)
     return ParsedFile(layout=layout, rows=frame.height, observations=observations)
+
+
+def count_rows(content: bytes, name: str) -> int:
+    """How many data rows a file has, cheaply (for choosing between doing it now or in the background).
+
+    >>> count_rows(b"unit,indicator\\nU1,A\\nU2,B", "f.csv")
+    2
+    """
+    if Path(name).suffix.lower() in {".xlsx", ".xlsm"}:
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(content), read_only=True)
+        except Exception:  # not a workbook: the reader says so properly
+            return 0
+        return max((book.worksheets[0].max_row or 1) - 1, 0)
+    lines = content.count(b"\n") + (0 if content.endswith(b"\n") or not content else 1)
+    return max(lines - 1, 0)
