@@ -30,7 +30,7 @@ from localstat.engine.comparison import Polarity
 from localstat.engine.panels import pack, series_panel
 from localstat.engine.schemas import check_rows, float_column, require_columns
 
-__all__ = ["CHI2_998", "POINTS", "Trend", "read_trend", "recent_trend"]
+__all__ = ["CHI2_998", "POINTS", "Trend", "read_trend", "recent_trend", "trend_of_points"]
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -69,6 +69,38 @@ def _last(packed_values: FloatArray, counts: npt.NDArray[np.int64]) -> FloatArra
     """Each row's last ``POINTS`` packed slots, oldest first (rows have at least that many)."""
     offsets = counts[:, None] - POINTS + np.arange(POINTS)
     return np.take_along_axis(packed_values, offsets, axis=1)
+
+
+def trend_of_points(
+    values: npt.ArrayLike, widths: npt.ArrayLike
+) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """The trend test on rows of exactly five points (oldest first) and their 95% interval widths.
+
+    Returns ``(slope, chi2, significant)`` per row; a significant trend is increasing when its
+    slope is above 0 and decreasing otherwise (as :func:`recent_trend` labels it). Rows are
+    independent, so any number of series are tested in the same few array passes.
+
+    >>> slope, chi2, significant = trend_of_points([[1.0, 2, 3, 4, 5]], [[0.2] * 5])
+    >>> float(slope[0]), bool(significant[0])
+    (1.0, True)
+    """
+    values = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    widths = np.atleast_2d(np.asarray(widths, dtype=np.float64))
+    if values.shape[1] != POINTS or values.shape != widths.shape:
+        raise ValueError(f"the trend needs rows of {POINTS} values and {POINTS} widths")
+    weights = 1.0 / (widths / _WIDTH_TO_SE) ** 2
+    t = np.broadcast_to(np.arange(1.0, POINTS + 1.0), values.shape)
+    full_slope, se = _weighted_slope(weights, values, t)
+    # Leaving point j out is the same fit with its weight set to zero.
+    left_out = np.broadcast_to(weights[:, None, :], (len(values), POINTS, POINTS)) * (1.0 - np.eye(POINTS))
+    loo_slope, _ = _weighted_slope(left_out, values[:, None, :], t[:, None, :])
+    # Fingertips counts a slope of 0 as positive. A slope that is 0 but for rounding (e.g. a
+    # run of equal values left behind) must count the same, whatever units the values are in.
+    noise = 1e-12 * np.max(np.abs(values), axis=1) if values.size else np.zeros(0)
+    positive = full_slope >= -noise
+    keeps_sign = np.all((loo_slope >= -noise[:, None]) == positive[:, None], axis=1)
+    chi2 = (full_slope / se) ** 2
+    return full_slope, chi2, keeps_sign & (chi2 > CHI2_998)
 
 
 def recent_trend(
@@ -110,20 +142,7 @@ def recent_trend(
     if rows.size:
         values = _last(packed.values[enough], packed.counts[enough])
         widths = _last(packed.take(panel.dense(hi - lo))[enough], packed.counts[enough])
-        weights = 1.0 / (widths / _WIDTH_TO_SE) ** 2
-        t = np.broadcast_to(np.arange(1.0, POINTS + 1.0), values.shape)
-        full_slope, se = _weighted_slope(weights, values, t)
-        # Leaving point j out is the same fit with its weight set to zero.
-        left_out = np.broadcast_to(weights[:, None, :], (len(rows), POINTS, POINTS)) * (1.0 - np.eye(POINTS))
-        loo_slope, _ = _weighted_slope(left_out, values[:, None, :], t[:, None, :])
-        # Fingertips counts a slope of 0 as positive. A slope that is 0 but for rounding (e.g. a
-        # run of equal values left behind) must count the same, whatever units the values are in.
-        noise = 1e-12 * np.max(np.abs(values), axis=1)
-        positive = full_slope >= -noise
-        keeps_sign = np.all((loo_slope >= -noise[:, None]) == positive[:, None], axis=1)
-        slope[rows] = full_slope
-        chi2[rows] = (full_slope / se) ** 2
-        significant[rows] = keeps_sign & (chi2[rows] > CHI2_998)
+        slope[rows], chi2[rows], significant[rows] = trend_of_points(values, widths)
 
     trend = np.full(n_series, Trend.CANNOT_BE_CALCULATED.value, dtype="<U20")
     trend[rows] = Trend.NO_CHANGE.value
