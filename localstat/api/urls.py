@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from localstat import __version__
 from localstat.api.chain import router as chain_router
+from localstat.api.returns import router as returns_router
 
 api = NinjaAPI(
     title="LocalStat API",
@@ -15,3 +16,4 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", chain_router)
+api.add_router("/returns/", returns_router)
