@@ -22,8 +22,7 @@ from localstat.chain.choices import ChainRole
 from localstat.chain.models import ChainLink, Organisation, Service
 from localstat.demo.nhs import ATTENDANCES_CSV
 from localstat.demo.pipeline import DemoContext, DemoStep
-from localstat.framework import services as framework
-from localstat.framework.choices import Focus, Periodicity, Polarity, Statistic
+from localstat.framework.choices import Periodicity
 from localstat.framework.models import Indicator
 from localstat.framework.periods import periods_between
 from localstat.framework.selectors import school_calendar_for
@@ -31,6 +30,7 @@ from localstat.returns.choices import OnFailure, RuleKind, Source
 from localstat.returns.errors import GatewayRefusal
 from localstat.returns.files import read_returns_file
 from localstat.returns.imports import import_observations
+from localstat.returns.nhs import ensure_nhs_collection
 from localstat.returns.services import ItemSpec, add_quality_rule, create_collection
 from localstat.returns.tick import note_overdue_returns
 
@@ -45,35 +45,6 @@ LEFT_FOR_APPROVAL = "Q70"
 def _units(service: Service) -> list[Organisation]:
     links = ChainLink.objects.filter(service=service, role=ChainRole.FRONT_LINE_UNIT, valid_to__isnull=True)
     return list(Organisation.objects.filter(pk__in=links.values("organisation")).order_by("code"))
-
-
-def _admissions(service: Service, owner: Organisation) -> list[Indicator]:
-    made = []
-    for suffix, departments in (
-        ("T1", "type 1 (major emergency) departments"),
-        ("T2", "type 2 (single-specialty) departments"),
-        ("OTH", "other A&E departments"),
-    ):
-        code = f"AE_ADM_{suffix}"
-        existing = Indicator.objects.filter(code=code).first()
-        made.append(
-            existing
-            or framework.define_indicator(
-                code=code,
-                name=f"Emergency admissions via {departments}",
-                service=service,
-                owner=owner,
-                valid_from=FIRST,
-                definition=f"Emergency admissions via {departments} in the month, as NHS England publishes them.",
-                numerator_definition=f"Emergency admissions via {departments}",
-                statistic=Statistic.COUNT,
-                polarity=Polarity.NEUTRAL,
-                periodicity=Periodicity.MONTH,
-                focus=Focus.OUTPUT,
-                acting_user=None,
-            )
-        )
-    return made
 
 
 def _import(context: DemoContext, frame: pl.DataFrame, *, name: str, approve: bool = True) -> None:
@@ -95,38 +66,9 @@ def _import(context: DemoContext, frame: pl.DataFrame, *, name: str, approve: bo
     )
 
 
-def _health(context: DemoContext, service: Service, dh: Organisation) -> None:
-    indicators = {
-        i.code: i for i in Indicator.objects.filter(code__in=["AE4H", "AE4H_T1", "AE4H_T2", "AE4H_OTH"])
-    }
-    admissions = _admissions(service, dh)
-    parts = ["AE4H_T1", "AE4H_T2", "AE4H_OTH"]
+def _health(context: DemoContext, service: Service) -> None:
     parsed = read_returns_file(ATTENDANCES_CSV.read_bytes(), ATTENDANCES_CSV.name)
-    # The file is the record of which providers ran A&E departments when (trusts opened, merged and
-    # closed over the three years): each is asked for returns from its first month to its last.
-    active = parsed.observations.group_by("unit").agg(
-        pl.col("period").min().alias("a"), pl.col("period").max().alias("b")
-    )
-    span = {u: (a, b) for u, a, b in active.iter_rows()}
-    spans = [(u, *span.get(u.code, (None, None))) for u in _units(service)]
-    create_collection(
-        code="NHS-AE",
-        name="A&E attendances and emergency admissions (monthly situation report)",
-        issuer=dh,
-        service=service,
-        periodicity=Periodicity.MONTH,
-        deadline_days=20,
-        first_period=FIRST,
-        items=[
-            *(ItemSpec(indicators[code]) for code in parts),
-            ItemSpec(indicators["AE4H"], derived_from=tuple(parts)),
-            *(ItemSpec(indicator, screen_outliers=False) for indicator in admissions),
-        ],
-        units=spans,
-        description="NHS England's monthly A&E return: attendances, 4-hour breaches and emergency admissions "
-        "by department type. AE4H is derived from the stored per-type values.",
-        acting_user=None,
-    )
+    ensure_nhs_collection(parsed.observations)
     q70 = set(
         ChainLink.objects.filter(
             service=service, accountable_to__code=LEFT_FOR_APPROVAL, valid_to__isnull=True
@@ -412,7 +354,7 @@ def _councils(context: DemoContext, service: Service, mhclg: Organisation) -> No
 def build_returns(context: DemoContext) -> None:
     service = {s.code: s for s in Service.objects.all()}
     org = {o.code: o for o in Organisation.objects.filter(code__in=["DH", "DFE", "HO", "MHCLG"])}
-    _health(context, service["health"], org["DH"])
+    _health(context, service["health"])
     _education(context, service["education"], org["DFE"], org["MHCLG"])
     _policing(context, service["policing"], org["HO"])
     _councils(context, service["local-government"], org["MHCLG"])

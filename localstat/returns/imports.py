@@ -30,7 +30,7 @@ from localstat.core.clock import today
 from localstat.returns import bulk, checks
 from localstat.returns.choices import ReturnStatus, Source
 from localstat.returns.errors import ImportRejected
-from localstat.returns.files import FileRejected, RowError, read_returns_file
+from localstat.returns.files import FileRejected, Layout, RowError, read_returns_file
 from localstat.returns.models import Collection, ImportBatch, Observation, QualityWarning, Return, UnitToken
 from localstat.returns.resolve import (
     RETURN_KEYS,
@@ -88,6 +88,22 @@ class ImportResult:
 def import_file(*, content: bytes, name: str, **options: Any) -> ImportResult:
     """Read a CSV or XLSX file (long, wide or NHS layout) and import it; see :func:`import_observations`."""
     parsed = read_returns_file(content, name)
+    if parsed.layout is Layout.NHS and options.get("collection") is None:
+        # NHS England's file imports as it is: its collection is set up by the first one, atomically.
+        from localstat.returns.nhs import ensure_nhs_collection
+
+        with transaction.atomic():
+            ensure_nhs_collection(parsed.observations)
+            result = import_observations(
+                observations=parsed.observations,
+                rows=parsed.rows,
+                layout=parsed.layout.value,
+                file_name=name,
+                **options,
+            )
+            if options.get("dry_run"):
+                transaction.set_rollback(True)
+            return result
     return import_observations(
         observations=parsed.observations,
         rows=parsed.rows,

@@ -144,7 +144,8 @@ def resolve_rows(
     approve: bool,
 ) -> Resolved:
     errors: list[RowError] = []
-    frame = observations.rename({"period": "period_start"})
+    # One file row can give several observations (the NHS layout gives two): key them apart.
+    frame = observations.rename({"period": "period_start"}).with_row_index("obs")
 
     unit_codes = frame["unit"].unique().to_list()
     units = _lookup(
@@ -199,14 +200,14 @@ def resolve_rows(
         orient="row",
     )
     candidates = (
-        frame.select("row", "unit_id", "indicator_id")
+        frame.select("obs", "unit_id", "indicator_id")
         .join(items.frame.select("collection_id", "indicator_id", "derived"), on="indicator_id")
         .join(asked, on=["collection_id", "unit_id"], how="semi")
     )
-    matched = candidates.group_by("row").agg(
+    matched = candidates.group_by("obs").agg(
         pl.col("collection_id").min(), pl.len().alias("collections"), pl.col("derived").first()
     )
-    frame = frame.join(matched, on="row", how="left")
+    frame = frame.join(matched, on="obs", how="left")
     where = f" by collection {collection.code}" if collection is not None else " by any collection"
     errors += errors_where(
         frame,
@@ -231,7 +232,7 @@ def resolve_rows(
     frame = frame.filter(
         pl.col("collection_id").is_not_null() & (pl.col("collections") == 1) & ~pl.col("derived")
     )
-    frame = frame.drop("collections", "derived")
+    frame = frame.drop("collections", "derived", "obs")
 
     meta = pl.DataFrame(
         [

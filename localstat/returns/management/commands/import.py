@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from localstat.returns.choices import Source
@@ -84,6 +85,9 @@ class Command(BaseCommand):
         except FileRejected as error:
             self.stderr.write(f"Nothing was imported: {len(error.errors)} problem(s) in {path.name}:")
             self.stderr.write(str(error))
+            sys.exit(1)
+        except ValidationError as error:
+            self.stderr.write(f"Nothing was imported: {error.messages[0]}")
             sys.exit(1)
         elapsed = time.perf_counter() - started
         self.stderr.write(
