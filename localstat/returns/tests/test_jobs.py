@@ -68,7 +68,8 @@ def test_a_large_upload_returns_at_once_to_a_job_page_whose_counts_advance(
     assert validated == sorted(validated)
     assert written == sorted(written)
     assert {s for s, _, _ in seen} == {"running"}
-    assert validated[len(validated) // 2] > 0 and validated[-1] == 10
+    assert len(set(validated)) >= 3, validated  # 0, part-way, all 10
+    assert validated[-1] == 10
     assert any(0 < w < 10 for w in written), written
     assert written[-1] == 10
     # and the finished job shows its result
