@@ -1,4 +1,4 @@
-"""``localstat serve``: gunicorn with WhiteNoise for pages, and a worker for background tasks."""
+"""``localstat serve``: gunicorn with WhiteNoise for pages, a worker for background tasks, and the minute tick."""
 
 from __future__ import annotations
 
@@ -77,13 +77,25 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        # Time-based rules (overdue returns first) are evaluated once a minute, one tick at a time.
+        tick: subprocess.Popen[bytes] | None = None
+        next_tick = time.monotonic()
         try:
             while server.poll() is None:
                 if worker.poll() is not None:
                     self.stderr.write("The task worker stopped; restarting it.")
                     worker = subprocess.Popen(worker.args, env=environment)
+                if time.monotonic() >= next_tick and (tick is None or tick.poll() is not None):
+                    tick = subprocess.Popen(
+                        [sys.executable, "-m", "localstat.cli", "tick"],
+                        env=environment,
+                        stdout=subprocess.DEVNULL,
+                    )
+                    next_tick = time.monotonic() + 60.0
                 time.sleep(1.0)
         finally:
+            if tick is not None and tick.poll() is None:
+                tick.terminate()
             stop(signal.SIGTERM, None)
             for process in (server, worker):
                 try:
