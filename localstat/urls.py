@@ -6,6 +6,7 @@ from localstat.api.urls import api
 urlpatterns = [
     path("", include("localstat.chain.urls")),
     path("", include("localstat.core.urls")),
+    path("framework/", include("localstat.framework.urls")),
     path("returns/", include("localstat.returns.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

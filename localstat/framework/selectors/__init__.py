@@ -26,10 +26,12 @@ from localstat.framework.selectors.indicators import (
     versions_in_force,
 )
 from localstat.framework.selectors.targets import (
+    cascade_counts,
     cascade_of,
     national_targets_for_unit,
     psas_with_targets,
     standards,
+    targets_on_units,
     targets_visible_to,
     unit_targets,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "BurdenReport",
     "active_exemptions",
     "burden_across_chain",
+    "cascade_counts",
     "cascade_of",
     "controls_in_force",
     "controls_register",
@@ -53,6 +56,7 @@ __all__ = [
     "ratio_sentence",
     "school_calendar_for",
     "standards",
+    "targets_on_units",
     "targets_visible_to",
     "unit_burden",
     "unit_burden_over_time",

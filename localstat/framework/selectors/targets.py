@@ -68,3 +68,23 @@ def national_targets_for_unit(unit: Organisation, user: User) -> QuerySet[Target
 
 def standards() -> QuerySet[Standard]:
     return Standard.objects.select_related("indicator", "indicator_version", "target", "target__psa")
+
+
+def cascade_counts(targets: QuerySet[Target] | list[Target], units: QuerySet[Organisation]) -> dict[int, int]:
+    """National target id → how many of ``units`` it has been cascaded to (one query)."""
+    rows = TargetUnit.objects.filter(target__parent__in=[t.pk for t in targets], unit__in=units).values_list(
+        "target__parent_id", flat=True
+    )
+    counts: dict[int, int] = {}
+    for parent_id in rows:
+        counts[parent_id] = counts.get(parent_id, 0) + 1
+    return counts
+
+
+def targets_on_units(units: QuerySet[Organisation], user: User) -> QuerySet[Target]:
+    """Every target placed on any of ``units`` that ``user`` may see."""
+    return (
+        targets_visible_to(user)
+        .filter(pk__in=TargetUnit.objects.filter(unit__in=units).values("target"))
+        .order_by("indicator__code", "reference")
+    )

@@ -1,0 +1,1 @@
+"""The framework's pages: parse, authorise, call a selector or service, render."""
