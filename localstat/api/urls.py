@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from localstat import __version__
 from localstat.api.chain import router as chain_router
+from localstat.api.framework import router as framework_router
 from localstat.api.returns import router as returns_router
 
 api = NinjaAPI(
@@ -16,4 +17,5 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/", chain_router)
+api.add_router("/framework/", framework_router)
 api.add_router("/returns/", returns_router)

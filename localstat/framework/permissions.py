@@ -38,7 +38,7 @@ PROPOSE_TARGET = register_action(
 )
 AGREE_TARGET = register_action(
     "framework.agree_target",
-    "Record that a proposed target is agreed, and make an agreed target active",
+    "Agree targets and make them active",
     [
         (Role.DEPARTMENT_ANALYST, R.SELF),
         (Role.DEPARTMENT_ANALYST, R.OVERSEES),
