@@ -256,3 +256,12 @@ def test_list_pages_take_the_same_number_of_queries_however_long_they_are(
     for name, args in PAGES:
         with django_assert_max_num_queries(24):
             assert _queries(client, name, args) == few[name], name
+
+
+def test_administration_shows_the_framework_read_only(fw) -> None:
+    _national(fw)
+    client = _client(fw.alex)
+    assert client.get(reverse("admin:framework_target_changelist")).status_code == 200
+    page = client.get(reverse("admin:framework_indicator_changelist")).content.decode()
+    assert "AE4H" in page
+    assert client.get(reverse("admin:framework_target_add")).status_code == 403
