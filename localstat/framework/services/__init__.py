@@ -24,16 +24,18 @@ from localstat.framework.services.indicators import (
     revise_indicator,
     update_indicator_details,
 )
-from localstat.framework.services.targets import (
-    Cascade,
+from localstat.framework.services.lifecycle import (
     activate_target,
     agree_target,
+    record_target_met,
+    record_target_missed,
+)
+from localstat.framework.services.targets import (
+    Cascade,
     assign_target,
     cascade_target,
     create_psa,
     propose_psa_target,
-    record_target_met,
-    record_target_missed,
 )
 
 __all__ = [
