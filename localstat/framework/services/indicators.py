@@ -164,7 +164,11 @@ def revise_indicator(
 ) -> IndicatorVersion:
     """Record a new definition from ``valid_from``. Values recorded under the old one keep their meaning."""
     authorise(acting_user, "framework.manage_indicators", [indicator.owner])
-    indicator = Indicator.objects.select_for_update().select_related("current_version").get(pk=indicator.pk)
+    indicator = (
+        Indicator.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=indicator.pk)
+    )
     current = indicator.current_version
     assert current is not None, "every indicator is defined with a first version"
     proposed = {

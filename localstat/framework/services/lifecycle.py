@@ -24,7 +24,9 @@ def _acted_on(target: Target) -> list[Organisation]:
 
 def _transition(target: Target, expected: str, verb: str) -> Target:
     locked = (
-        Target.objects.select_for_update().select_related("indicator", "indicator_version").get(pk=target.pk)
+        Target.objects.select_for_update(of=("self",))
+        .select_related("indicator", "indicator_version")
+        .get(pk=target.pk)
     )
     if locked.status != expected:
         raise FrameworkError(

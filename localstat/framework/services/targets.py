@@ -399,7 +399,9 @@ def cascade_target(
     level, or each unit's share (``shares``). With ``units`` left out, every unit the manager manages in
     the service gets one, except exempt units, which the result lists; a unit named explicitly that is
     exempt is refused (see :func:`assign_target`)."""
-    target = Target.objects.select_for_update().select_related("indicator", "psa").get(pk=target.pk)
+    target = (
+        Target.objects.select_for_update(of=("self",)).select_related("indicator", "psa").get(pk=target.pk)
+    )
     if not target.is_headline:
         raise FrameworkError(
             f"{target.reference} is not a national PSA target; only those are cascaded.", code="invalid"
