@@ -149,25 +149,46 @@ def _existing_returns(rows: pl.DataFrame) -> pl.DataFrame:
     return keys.join(found, on=RETURN_KEYS, how="left")
 
 
-def _ensure_returns(rows: pl.DataFrame, now: Any) -> pl.DataFrame:
-    """Every return the rows belong to, created (awaiting data) where missing; then locked."""
+def _lock_existing_returns(rows: pl.DataFrame) -> pl.DataFrame:
+    """The returns the rows belong to that exist already, locked until the import commits.
+
+    A second writer of the same returns waits here, then reads the values the first one committed, so
+    two simultaneous corrections become two revisions. Returns that do not exist yet are created by
+    the write, already submitted.
+    """
     returns = _existing_returns(rows)
-    missing = returns.filter(pl.col("return_id").is_null()).select(RETURN_KEYS)
-    if missing.height:
-        dates = rows.select(*RETURN_KEYS, "period_end", "deadline").unique(subset=RETURN_KEYS)
-        bulk.insert_frame(
-            RET,
-            missing.join(dates, on=RETURN_KEYS).with_columns(
-                status=pl.lit(ReturnStatus.AWAITING.value),
-                sent_back_reason=pl.lit(""),
-                created_at=pl.lit(now),
-                updated_at=pl.lit(now),
-            ),
-            ignore_conflicts=True,
-        )
-        returns = _existing_returns(rows)
-    bulk.lock_rows(RET, returns["return_id"].to_list())
+    bulk.lock_rows(RET, returns["return_id"].drop_nulls().to_list())
     return returns
+
+
+def _create_returns(
+    fresh: pl.DataFrame, *, now: Any, user_id: int | None, as_of: date, on_deadline: bool
+) -> pl.DataFrame:
+    """Insert the returns that new values need, as submitted; their keys with their new ids."""
+    keys = fresh.filter(pl.col("return_id").is_null()).select(*RETURN_KEYS, "period_end", "deadline")
+    keys = keys.unique(subset=RETURN_KEYS)
+    if keys.height == 0:
+        return pl.DataFrame(schema={**{k: keys.schema[k] for k in RETURN_KEYS}, "new_return_id": pl.Int64})
+    received = pl.lit(as_of)
+    if on_deadline:
+        received = pl.when(pl.col("deadline") < as_of).then(pl.col("deadline")).otherwise(received)
+    bulk.insert_frame(
+        RET,
+        keys.sort(RETURN_KEYS).with_columns(
+            status=pl.lit(ReturnStatus.SUBMITTED.value),
+            received_on=received,
+            submitted_at=pl.lit(now),
+            submitted_by_id=pl.lit(user_id, dtype=pl.Int64),
+            sent_back_reason=pl.lit(""),
+            created_at=pl.lit(now),
+            updated_at=pl.lit(now),
+        ),
+        ignore_conflicts=True,
+    )
+    made = _existing_returns(keys).select(*RETURN_KEYS, new_return_id="return_id")
+    # A return another writer created meanwhile is locked now, like the ones that existed before.
+    bulk.lock_rows(RET, made["new_return_id"].to_list())
+    return made
 
 
 def _compare(rows: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
@@ -316,7 +337,7 @@ def _run(
         raise ImportRejected(errors)
     note("validated", total // 2, total)
 
-    returns = _existing_returns(rows) if dry_run else _ensure_returns(rows, now)
+    returns = _existing_returns(rows) if dry_run else _lock_existing_returns(rows)
     rows = rows.join(returns, on=RETURN_KEYS, how="left")
     items = resolved.items
     # Every item of the collections in play: derived sums and required items read stored values too.
@@ -407,15 +428,10 @@ def _run(
         dry_run=dry_run,
         warning_messages=warnings["message"].head(50).to_list(),
     )
-    to_approve = pl.DataFrame()
     if approve:
-        to_approve = (
-            rows.select("return_id", "status")
-            .unique()
-            .filter(pl.col("status").is_null() | (pl.col("status") != ReturnStatus.APPROVED))
-        )
-        touched_ids = fresh["return_id"].unique()
-        to_approve = pl.concat([to_approve.select("return_id"), touched_ids.to_frame()]).unique()
+        # Every return of the file not approved yet, and every one this import changes.
+        waiting = rows.filter(pl.col("status").is_null() | (pl.col("status") != ReturnStatus.APPROVED))
+        to_approve = pl.concat([waiting.select(RETURN_KEYS), fresh.select(RETURN_KEYS)]).unique()
         result.approved = to_approve.height
     if dry_run or (fresh.height == 0 and result.approved == 0):
         return result
@@ -437,7 +453,7 @@ def _run(
     )
     result.batch_id = batch.pk
     user_id = batch.created_by_id
-    _write(
+    returns = _write(
         fresh,
         warnings,
         returns,
@@ -451,7 +467,8 @@ def _run(
         note=note,
     )
     if approve and result.approved:
-        approve_return_ids(to_approve["return_id"].to_list(), user_id=user_id, now=now)
+        ids = to_approve.join(returns, on=RETURN_KEYS)["return_id"].drop_nulls().to_list()
+        approve_return_ids(ids, user_id=user_id, now=now)
     record_event(
         actor=acting_user,
         action="returns.import",
@@ -503,7 +520,22 @@ def _write(
     as_of: date,
     total: int,
     note: Callable[[str, int, int], None],
-) -> None:
+) -> pl.DataFrame:
+    """Append the new revisions, create or update their returns, store the warnings.
+
+    Returns every return the import concerns, ``collection_id, unit_id, period_start, return_id``.
+    """
+    made = _create_returns(fresh, now=now, user_id=user_id, as_of=as_of, on_deadline=received_on_deadline)
+    existing_touched = fresh["return_id"].drop_nulls().unique().to_list()
+    fresh = fresh.join(made, on=RETURN_KEYS, how="left").with_columns(
+        return_id=pl.coalesce("return_id", "new_return_id")
+    )
+    returns = pl.concat(
+        [
+            returns.select(*RETURN_KEYS, "return_id", "status"),
+            made.select(*RETURN_KEYS, return_id="new_return_id", status=pl.lit(None, dtype=pl.String)),
+        ]
+    ).filter(pl.col("return_id").is_not_null())
     # Superseded revisions stop being current; the new ones are appended.
     bulk.update_by_ids(
         OBS, fresh.filter(pl.col("old_id").is_not_null())["old_id"].to_list(), {"is_current": False}
@@ -525,12 +557,13 @@ def _write(
         reason=pl.when(pl.col("change") == "changed").then(pl.lit(reason)).otherwise(pl.lit("")),
         batch_id=pl.lit(batch_id, dtype=pl.Int64),
     )
+    # In key order, so each index is appended to rather than scattered into.
+    rows = rows.sort("unit_id", "indicator_id", "period_start")
     bulk.insert_frame(OBS, rows, progress=lambda done: note("written", min(done, total), total))
 
-    touched = fresh["return_id"].unique().to_list()
     bulk.update_by_ids(
         RET,
-        touched,
+        existing_touched,
         {
             "status": ReturnStatus.SUBMITTED.value,
             "submitted_at": now,
@@ -539,11 +572,11 @@ def _write(
             "updated_at": now,
         },
     )
-    first_time = returns.join(fresh.select("return_id").unique(), on="return_id", how="semi")
-    first_ids = first_time.filter(pl.col("status").is_null() | (pl.col("status") == ReturnStatus.AWAITING))[
-        "return_id"
-    ].to_list()
-    _record_receipt(first_ids, as_of=as_of, on_deadline=received_on_deadline)
+    # Returns that were awaiting data (noted overdue by the tick) are received now.
+    awaiting = returns.filter(
+        pl.col("return_id").is_in(existing_touched) & (pl.col("status") == ReturnStatus.AWAITING)
+    )
+    _record_receipt(awaiting["return_id"].to_list(), as_of=as_of, on_deadline=received_on_deadline)
 
     if warnings.height:
         revisions = rows.select("unit_id", "indicator_id", "period_start", "revision")
@@ -566,6 +599,7 @@ def _write(
             ),
         )
     note("written", total, total)
+    return returns
 
 
 def _record_receipt(return_ids: list[int], *, as_of: date, on_deadline: bool) -> None:

@@ -241,11 +241,22 @@ class ImportBatch(models.Model):
 class Observation(models.Model):
     """One revision of one value: a unit's numerator (and denominator) for an indicator and period."""
 
-    return_record = models.ForeignKey(Return, on_delete=models.PROTECT, related_name="observations")
-    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
-    indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # No foreign key of an observation is a database constraint: on PostgreSQL each one is a trigger
+    # call per row at commit (with a row lock on the referenced row), which cost more than the whole
+    # COPY of a million rows. The import service, the only writer, resolves every key in the same
+    # transaction that creates the return, Django still refuses to delete what is referred to
+    # (PROTECT), and ``selectors.observations_out_of_step`` checks the whole table in one query.
+    return_record = models.ForeignKey(
+        Return, on_delete=models.PROTECT, related_name="observations", db_constraint=False
+    )
+    unit = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
+    indicator = models.ForeignKey(
+        Indicator, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
+    )
     indicator_version = models.ForeignKey(
-        IndicatorVersion, on_delete=models.PROTECT, related_name="+", db_index=False
+        IndicatorVersion, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False
     )
     period_start = models.DateField()
     revision = models.PositiveIntegerField()
@@ -265,7 +276,12 @@ class Observation(models.Model):
     )
     reason = models.TextField(blank=True, help_text="Why a correction was made.")
     batch = models.ForeignKey(
-        ImportBatch, null=True, on_delete=models.PROTECT, related_name="+", db_index=False
+        ImportBatch,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     approved_by = models.ForeignKey(

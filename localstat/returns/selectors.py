@@ -107,3 +107,25 @@ def approved_observations(
     if units is not None:
         observations = observations.filter(unit_id__in=units)
     return observations
+
+
+def observations_out_of_step() -> int:
+    """Observations whose return, unit, indicator or version is missing or disagrees: should be 0.
+
+    The observation table's keys are kept by the import service rather than by database constraints
+    (see ``models.Observation``); this checks all of them in one query.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from localstat.framework.models import IndicatorVersion
+
+    version = IndicatorVersion.objects.filter(
+        pk=OuterRef("indicator_version_id"), indicator_id=OuterRef("indicator_id")
+    )
+    owner = Return.objects.filter(
+        pk=OuterRef("return_record_id"), unit_id=OuterRef("unit_id"), period_start=OuterRef("period_start")
+    )
+    item = Return.objects.filter(
+        pk=OuterRef("return_record_id"), collection__items__indicator_id=OuterRef("indicator_id")
+    )
+    return Observation.objects.exclude(Exists(version) & Exists(owner) & Exists(item)).count()

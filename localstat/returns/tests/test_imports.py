@@ -8,6 +8,7 @@ from localstat.core.models import AuditEvent
 from localstat.returns.choices import ReturnStatus
 from localstat.returns.errors import ImportRejected
 from localstat.returns.models import ImportBatch, Observation, QualityWarning, Return
+from localstat.returns.selectors import observations_out_of_step
 from localstat.returns.tests.conftest import csv, load
 
 MARCH = (
@@ -52,6 +53,8 @@ def test_a_file_becomes_submitted_returns_with_one_revision_per_value(ret) -> No
         ("ADM", 1): (250.0, None),
         ("AE4H", 1): (1090.0, 1200.0),
     }
+    # and every key the database does not check is in step with the return and the definitions
+    assert observations_out_of_step() == 0
 
 
 def test_importing_identical_data_again_writes_nothing_at_all(ret) -> None:
@@ -102,6 +105,7 @@ def test_the_derived_item_sums_the_stored_values_of_every_type(ret) -> None:
     assert result.summary == "1 new, 1 changed, 0 unchanged"
     current = Observation.objects.get(indicator=ret.all_types, is_current=True)
     assert (current.numerator, current.denominator, current.revision) == (1090.0, 1200.0, 2)
+    assert observations_out_of_step() == 0
 
 
 def test_a_count_has_no_denominator_and_a_proportion_needs_one(ret) -> None:
