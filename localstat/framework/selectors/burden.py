@@ -308,6 +308,7 @@ class UnitTotal:
     total: int
     psa_related: int
     headline: int
+    illustrative: bool = False
 
     @property
     def ratio(self) -> Decimal | None:
@@ -356,15 +357,16 @@ class _Index:
 
 
 def _totals(index: _Index) -> list[UnitTotal]:
-    totals: dict[int, list[int]] = {pk: [0, 0] for pk in index.units}
+    totals: dict[int, list[int]] = {pk: [0, 0, 0] for pk in index.units}
     for control in index.controls:
         for unit_id in index.reach[control.pk]:
             totals[unit_id][0] += 1
             totals[unit_id][1] += control.psa_id is not None
+            totals[unit_id][2] += control.illustrative
     return sorted(
         (
-            UnitTotal(index.units[pk], total, psa, index.headline_for(pk))
-            for pk, (total, psa) in totals.items()
+            UnitTotal(index.units[pk], total, psa, index.headline_for(pk), illustrative > 0)
+            for pk, (total, psa, illustrative) in totals.items()
         ),
         key=lambda t: t.unit.code,
     )

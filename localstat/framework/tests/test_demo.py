@@ -148,3 +148,34 @@ def test_a_psa_target_on_the_demos_process_measure_is_refused(demo) -> None:
             acting_user=None,
         )
     assert not Control.objects.filter(code__startswith="DFE-NEW").exists()
+
+
+ILLUSTRATED_PAGES = [
+    "/framework/units/NVC-S001/",
+    "/framework/units/NVC-S001/burden/",
+    "/framework/units/NVC-S001/burden/?as_of=2017-01-01",
+    "/framework/managers/NVC/",
+    "/framework/departments/DFE/",
+    "/framework/controls/",
+    "/framework/controls/?body=OFSTED",
+    "/framework/burden/school/",
+    "/framework/bodies/OFSTED/burden/",
+]
+
+
+def test_every_page_showing_the_demo_register_labels_it_illustrative(demo) -> None:
+    from django.test import Client
+
+    client = Client()
+    for url in ILLUSTRATED_PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "data-illustrative" in response.content.decode(), url
+
+
+def test_a_schools_burden_page_reads_207_and_34_5(demo) -> None:
+    from django.test import Client
+
+    html = Client().get("/framework/units/NVC-S001/burden/").content.decode()
+    assert "Total controls: 207" in html
+    assert "207 ÷ 6 = 34.5× the 6 headline PSA targets" in html

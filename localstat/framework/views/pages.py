@@ -123,9 +123,7 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
             "standards": selectors.standards().filter(indicator__owner=organisation),
             "totals": totals,
             "summary": summary,
-            "illustrative_note": ILLUSTRATIVE_NOTE
-            if any(t.unit.unit_type == "school" for t in totals)
-            else "",
+            "illustrative_note": ILLUSTRATIVE_NOTE if any(t.illustrative for t in totals) else "",
             "can_import": can(request.user, "framework.propose_target", organisation),
         },
     )
@@ -147,6 +145,7 @@ def manager(request: HttpRequest, code: str) -> HttpResponse:
         .order_by("psa__code", "reference")
     )
     counts = selectors.cascade_counts(national, units)
+    totals = selectors.unit_totals(units, as_of)
     unit_count = units.count()
     cascadable = set(
         permitted_organisations(request.user, "framework.cascade_target")
@@ -165,7 +164,8 @@ def manager(request: HttpRequest, code: str) -> HttpResponse:
             "national": national,
             "unit_count": unit_count,
             "unit_targets": selectors.targets_on_units(units, request.user),
-            "totals": selectors.unit_totals(units, as_of),
+            "totals": totals,
+            "illustrative_note": ILLUSTRATIVE_NOTE if any(t.illustrative for t in totals) else "",
         },
     )
 
