@@ -199,3 +199,35 @@ def test_a_performance_manager_cannot_import_targets_for_another_managers_units(
         services.import_targets(
             content=TARGET_HEADER + "T1,,AE4H,floor,90,2020-03-31,U3,AS,\n", acting_user=fw.morgan
         )
+
+
+def test_the_controls_and_targets_commands_export_and_import(fw, register, tmp_path) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    call_command("controls", "export", stdout=out)
+    exported = tmp_path / "controls.csv"
+    exported.write_text(out.getvalue())
+    errors = StringIO()
+    call_command("controls", "import", str(exported), "--user", "ada", stderr=errors)
+    assert "0 created, 0 updated, 0 removed, 2 unchanged" in errors.getvalue()
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEADER + "DH-3,Log,rule,process,DH,service:health,2019-01-01,,,,\n")
+    with pytest.raises(CommandError, match="row 1 \\(line 2\\), field kind: 'rule' is not"):
+        call_command("controls", "import", str(bad))
+    with pytest.raises(CommandError, match="No file at"):
+        call_command("controls", "import", str(tmp_path / "missing.csv"))
+    with pytest.raises(CommandError, match="No user called 'nobody'"):
+        call_command("controls", "import", str(exported), "--user", "nobody")
+    targets = tmp_path / "targets.csv"
+    targets.write_text(TARGET_HEADER + "T1,DH-PSA1,AE4H,floor,95,2020-03-31,,DH,\n")
+    call_command("targets", "import", str(targets), "--user", "ada", stderr=StringIO())
+    out = StringIO()
+    call_command("targets", "export", "--user", "ada", stdout=out)
+    assert "T1,DH-PSA1,,AE4H,floor,95,2020-03-31,,DH,,,proposed," in out.getvalue()
+    public = StringIO()
+    call_command("targets", "export", stdout=public)
+    assert "T1," not in public.getvalue()
