@@ -31,7 +31,7 @@ from localstat.returns.choices import (
     WarningStatus,
 )
 from localstat.returns.errors import GatewayRefusal, NotPermitted, ReturnsError
-from localstat.returns.imports import ImportResult, approve_return_ids, import_observations
+from localstat.returns.imports import ImportResult, import_observations
 from localstat.returns.models import (
     Collection,
     CollectionIssuer,
@@ -42,6 +42,7 @@ from localstat.returns.models import (
     Return,
     UnitToken,
 )
+from localstat.returns.store import approve_return_ids
 
 Actor = AbstractBaseUser | AnonymousUser | None
 #: A unit a collection asks, optionally only for the periods from its first to its last start date.

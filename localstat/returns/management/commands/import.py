@@ -84,7 +84,8 @@ class Command(BaseCommand):
             )
         except FileRejected as error:
             self.stderr.write(f"Nothing was imported: {len(error.errors)} problem(s) in {path.name}:")
-            self.stderr.write(str(error))
+            # Every error, however many: the file is fixed from this list.
+            self.stderr.write("\n".join(str(e) for e in error.errors))
             sys.exit(1)
         except ValidationError as error:
             self.stderr.write(f"Nothing was imported: {error.messages[0]}")
