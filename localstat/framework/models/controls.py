@@ -20,7 +20,7 @@ class Control(models.Model):
     target placed on units.
     """
 
-    code = models.CharField(max_length=60, unique=True)
+    code = models.CharField(max_length=80, unique=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     kind = models.CharField(max_length=12, choices=ControlKind.choices)

@@ -167,10 +167,24 @@ def _check_outcome(indicator: Indicator, what: str = "A PSA target") -> None:
 
 
 def _reference(prefix: str) -> str:
+    """The next free ``PREFIX<n>``; a long prefix is shortened so the reference fits."""
+    prefix = prefix[: MAX_REFERENCE - 6]
     number = Target.objects.filter(reference__startswith=prefix).count() + 1
     while Target.objects.filter(reference=f"{prefix}{number}").exists():
         number += 1
     return f"{prefix}{number}"
+
+
+#: The longest target reference (``Target.reference``), leaving room for its control's ``TARGET-`` code.
+MAX_REFERENCE = 60
+
+
+def cascaded_reference(target: Target, unit: Organisation) -> str:
+    """``DH-PSA1-T1-RBD``, or a numbered reference when that would be too long."""
+    reference = f"{target.reference}-{unit.code}"
+    if len(reference) <= MAX_REFERENCE:
+        return reference
+    return _reference(f"{target.reference[: MAX_REFERENCE - 12]}-C")
 
 
 def _new_target(
@@ -196,6 +210,11 @@ def _new_target(
         reference = reference.strip()
         if not reference:
             raise FrameworkError("A target reference cannot be blank.", code="required")
+        if len(reference) > MAX_REFERENCE or any(c.isspace() for c in reference):
+            raise FrameworkError(
+                f"A target reference is at most {MAX_REFERENCE} characters with no spaces, not {reference!r}.",
+                code="invalid",
+            )
         if Target.objects.filter(reference=reference).exists():
             raise FrameworkError(f"A target with reference {reference} already exists.", code="duplicate")
     assert indicator.current_version is not None
@@ -239,7 +258,7 @@ def propose_psa_target(
     _check_outcome(indicator)
     if indicator.service_id != psa.service_id:
         raise FrameworkError(
-            f"{indicator.code} is a {indicator.service} indicator; {psa.code} is a {psa.service} PSA.",
+            f"{indicator.code} measures {indicator.service}, but {psa.code} is a PSA for {psa.service}.",
             code="invalid",
         )
     if indicator.internal_only:
@@ -315,6 +334,11 @@ def assign_target(
     service = indicator.service
     if psa is not None:
         _check_outcome(indicator)
+        if psa.service_id != indicator.service_id:
+            raise FrameworkError(
+                f"{indicator.code} measures {service}, but {psa.code} is a PSA for {psa.service}.",
+                code="invalid",
+            )
     unit_links = {
         link.organisation_id: link
         for link in links_current_on(None).filter(
@@ -459,7 +483,7 @@ def cascade_target(
                 set_by=manager,
                 psa=target.psa,
                 parent=target,
-                reference=f"{target.reference}-{unit.code}",
+                reference=cascaded_reference(target, unit),
                 description=f"Cascaded from {target.reference} by {manager.code}"
                 + (" (the unit's share)" if share is not None else ""),
                 milestones=milestones if share is None else (),

@@ -371,3 +371,21 @@ def test_milestones_of_a_half_termly_indicator_follow_the_school_calendar(fw) ->
     assert target.milestones.get().period_start == date(2018, 10, 29)
     with pytest.raises(FrameworkError, match="does not start a half-term"):
         _unit_target(fw, [fw.s1], indicator=fw.ks2, set_by=fw.la1, milestones=[("2018-11-05", 60)])
+
+
+def test_a_reference_that_will_not_fit_is_refused_and_a_long_cascade_gets_a_numbered_one(fw) -> None:
+    with pytest.raises(FrameworkError, match="at most 60 characters with no spaces"):
+        _national(fw, reference="DH PSA1 T1")
+    national = _national(fw, reference="D" * 58)
+    services.agree_target(target=national, on=date(2019, 4, 30), acting_user=None)
+    result = services.cascade_target(target=national, manager=fw.north, acting_user=None)
+    assert [len(t.reference) <= 60 for t in result.targets] == [True, True]
+    for target in result.targets:
+        services.agree_target(target=target, acting_user=None)
+        services.activate_target(target=target, acting_user=None)
+    assert Control.objects.filter(target__in=result.targets).count() == 2
+
+
+def test_a_unit_target_on_a_psa_of_another_service_is_refused(fw) -> None:
+    with pytest.raises(FrameworkError, match="KS2 measures Education, but DH-PSA1 is a PSA for Health"):
+        _unit_target(fw, [fw.s1], indicator=fw.ks2, set_by=fw.la1, psa=fw.psa)
