@@ -34,6 +34,9 @@ IntArray = npt.NDArray[np.int64]
 DEFAULT_K = 15
 #: Relative difference below which two squared distances count as equal.
 _TIE = 1e-10
+#: Units whose distances bound each unit's k-th nearest before the search (more: a tighter bound,
+#: fewer candidates; fewer: a cheaper bound).
+_SAMPLE = 1000
 #: Distance cells held at once (about 16 MB of float64): bounds memory, not results.
 _BLOCK_CELLS = 2_000_000
 
@@ -57,52 +60,68 @@ def _nearest_block(
     z: FloatArray,
     z_columns: FloatArray,
     half_squares: FloatArray,
-    groups: IntArray | None,
     rows: IntArray,
     k: int,
-    sample: IntArray,
+    sample: slice,
+    code_order: IntArray,
 ) -> tuple[IntArray, IntArray, FloatArray]:
-    """The k nearest peers of ``rows`` among all units, ordered by (distance, unit position).
+    """The k nearest peers of ``rows`` among all units, ordered by (distance, code).
 
-    Units must already be in code order, so position order is code order. A matrix product
-    finds the candidates; their distances are then recomputed exactly, as sums of squared
-    differences, so that equal distances are bit-for-bit equal and ties fall to code order.
+    Units are sorted by their first standardised variable (``z[:, 0]``); ``code_order`` gives each
+    position's rank in code order. The units next to the rows in that order (``sample``) bound
+    each row's k-th nearest distance from above, so only the units whose first variable lies
+    within that distance of the rows' can be peers: they are a contiguous slice of the sorted
+    units, and only that slice is searched.
+    Candidates' distances are then recomputed exactly, as sums of squared differences, so that
+    equal distances are bit-for-bit equal and ties fall to code order.
     """
+    a = z[rows]
+    half_a = half_squares[rows]
     # Within a row |a|² is a constant, so ranking by |b|²/2 − a·b ranks by distance. einsum's own
     # loop, not BLAS: a product this thin (a few variables) gains nothing from BLAS threads, which
     # on a busy machine cost several times the work itself.
-    key = np.einsum("ik,kj->ij", z[rows], z_columns)
-    np.subtract(half_squares[None, :], key, out=key)
-    if groups is not None:
-        key[groups[rows][:, None] != groups[None, :]] = np.inf
-    key[np.arange(rows.size), rows] = np.inf
+    subset = np.einsum("ik,kj->ij", a, z_columns[:, sample])
+    np.subtract(half_squares[None, sample], subset, out=subset)
+    subset[np.arange(rows.size), rows - sample.start] = np.inf  # the rows lie inside their sample
     # The k-th smallest over any subset of units bounds the k-th smallest over all of them from
     # above; the margin covers the product's rounding and near-ties, so no true neighbour (or unit
     # tied with one) is ever left out.
-    subset = key[:, sample]
-    kth = min(k, sample.size) - 1
-    bound = np.partition(subset, kth, axis=1)[:, kth]
-    bound += 1e-9 * (2.0 * half_squares[rows] + 2.0 * half_squares.max() + 1.0)
-    # A row whose sample holds fewer than k peers (a small group) takes every peer it has.
-    bound[~np.isfinite(bound)] = np.finfo(np.float64).max
-    candidate = key <= bound[:, None]
-    candidate_row, candidate_col = np.nonzero(candidate)
+    kth = min(k, sample.stop - sample.start - 1) - 1
+    bound = np.partition(subset, kth, axis=1)[:, kth] if kth >= 0 else np.full(rows.size, np.inf)
+    bound += 1e-9 * (2.0 * half_a + 2.0 * half_squares.max() + 1.0)
+    first = z[:, 0]
+    if np.isfinite(bound).all():
+        radius = np.sqrt(np.maximum(2.0 * (bound + half_a), 0.0)) * (1.0 + 1e-7) + 1e-9
+        low = int(np.searchsorted(first, (first[rows] - radius).min(), side="left"))
+        high = int(np.searchsorted(first, (first[rows] + radius).max(), side="right"))
+    else:
+        # A row whose sample holds fewer than k peers (a small group) takes every peer it has.
+        bound[~np.isfinite(bound)] = np.finfo(np.float64).max
+        low, high = 0, len(z)
+    key = np.einsum("ik,kj->ij", a, z_columns[:, low:high])
+    np.subtract(half_squares[None, low:high], key, out=key)
+    inside = (rows >= low) & (rows < high)
+    key[np.flatnonzero(inside), rows[inside] - low] = np.inf
+    candidate_row, candidate_col = np.nonzero(key <= bound[:, None])
+    candidate_col += low
     distance = np.zeros(candidate_row.size)
     for column in range(z.shape[1]):
         diff = z[rows[candidate_row], column] - z[candidate_col, column]
         distance += diff * diff
-    order = np.lexsort((candidate_col, distance, candidate_row))
+    code = code_order[candidate_col]
+    order = np.lexsort((code, distance, candidate_row))
     candidate_row, candidate_col, distance = candidate_row[order], candidate_col[order], distance[order]
+    code = code[order]
     # Distances equal but for rounding (standardising rarely maps equal gaps to equal bits) are
     # ties too: they share a key, and code order decides among them.
     close = np.zeros(candidate_row.size, dtype=np.bool_)
     close[1:] = (candidate_row[1:] == candidate_row[:-1]) & (
         distance[1:] - distance[:-1] <= _TIE * distance[1:]
     )
-    order = np.lexsort((candidate_col, np.cumsum(~close)))
+    order = np.lexsort((code, np.cumsum(~close)))
     candidate_row, candidate_col, distance = candidate_row[order], candidate_col[order], distance[order]
-    first = np.searchsorted(candidate_row, np.arange(rows.size))
-    rank = np.arange(candidate_row.size) - first[candidate_row] + 1
+    start = np.searchsorted(candidate_row, np.arange(rows.size))
+    rank = np.arange(candidate_row.size) - start[candidate_row] + 1
     keep = rank <= k
     return (
         rows[candidate_row[keep]].astype(np.int64),
@@ -163,22 +182,15 @@ def most_similar_peers(
     by_code = np.asarray(codes.arg_sort(), dtype=np.int64)
     z = _standardise(values[by_code], group_ids[by_code])
     groups = group_ids[by_code]
-    n = len(codes)
-    half_squares = 0.5 * np.einsum("ij,ij->i", z, z)
-    z_columns = np.ascontiguousarray(z.T)
-    # Every unit is in the sample when there are few; otherwise an even spread of 2,000 or so.
-    sample = np.arange(0, n, max(1, n // max(2000, 20 * k)), dtype=np.int64)
-    block = max(1, _BLOCK_CELLS // max(n, 1))
     found_unit: list[IntArray] = []
     found_peer: list[IntArray] = []
     found_distance: list[FloatArray] = []
-    for start in range(0, n, block):
-        rows = np.arange(start, min(start + block, n), dtype=np.int64)
-        u, p, d = _nearest_block(
-            z, z_columns, half_squares, None if group is None else groups, rows, k, sample
-        )
-        found_unit.append(u)
-        found_peer.append(p)
+    # Each group (unit type) is its own comparison population: searching one group at a time
+    # costs the sum of the squares of the groups' sizes, not the square of their sum.
+    for members in _group_members(groups):
+        u, p, d = _nearest_within(z[members], k)
+        found_unit.append(members[u])
+        found_peer.append(members[p])
         found_distance.append(d)
     unit_pos = by_code[np.concatenate(found_unit)] if found_unit else np.zeros(0, dtype=np.int64)
     peer_pos = by_code[np.concatenate(found_peer)] if found_peer else np.zeros(0, dtype=np.int64)
@@ -193,6 +205,44 @@ def most_similar_peers(
             "rank": pl.Series("rank", rank[order], dtype=pl.Int64),
             "distance": pl.Series("distance", distance[order], dtype=pl.Float64),
         }
+    )
+
+
+def _group_members(groups: IntArray) -> list[IntArray]:
+    """Positions of each group's units, ascending (so still in code order)."""
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(np.diff(groups[order])) + 1
+    return [part.astype(np.int64) for part in np.split(order, bounds)] if order.size else []
+
+
+def _nearest_within(z: FloatArray, k: int) -> tuple[IntArray, IntArray, FloatArray]:
+    """Every unit's k nearest among the rows of ``z`` (given in code order), a block at a time.
+
+    Units are searched in order of their first variable, so that each block's peers lie in a
+    narrow slice of the others (see :func:`_nearest_block`); positions returned are ``z``'s.
+    """
+    n = len(z)
+    if n == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    by_first = np.argsort(z[:, 0], kind="stable")
+    ordered = np.ascontiguousarray(z[by_first])
+    half_squares = 0.5 * np.einsum("ij,ij->i", ordered, ordered)
+    z_columns = np.ascontiguousarray(ordered.T)
+    block = max(1, min(256, _BLOCK_CELLS // max(n, 1)))
+    # Each block's bound comes from about _SAMPLE of its neighbours in that order (every unit
+    # when there are few).
+    reach = max(_SAMPLE, 20 * k) // 2
+    found: list[tuple[IntArray, IntArray, FloatArray]] = []
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        rows = np.arange(start, stop, dtype=np.int64)
+        sample = slice(max(0, start - reach), min(n, stop + reach))
+        found.append(_nearest_block(ordered, z_columns, half_squares, rows, k, sample, by_first))
+    return (
+        by_first[np.concatenate([f[0] for f in found])],
+        by_first[np.concatenate([f[1] for f in found])],
+        np.concatenate([f[2] for f in found]),
     )
 
 
