@@ -85,23 +85,31 @@ def _row_sum(values: FloatArray, mask: BoolArray) -> FloatArray:
     so a series gets the same limits alone or beside longer series; numpy's pairwise ``sum``
     would round differently with the array's width.
     """
-    if values.shape[1] == 0:
-        return np.zeros(values.shape[0])
-    return np.asarray(np.cumsum(np.where(mask, values, 0.0), axis=1)[:, -1], dtype=np.float64)
+    return _cumulative_total(np.where(mask, values, 0.0))
+
+
+def _cumulative_total(summed: FloatArray) -> FloatArray:
+    """Each row's left-to-right total, summing in place (the array is used up)."""
+    if summed.shape[1] == 0:
+        return np.zeros(summed.shape[0])
+    np.cumsum(summed, axis=1, out=summed)
+    return np.array(summed[:, -1], dtype=np.float64)
 
 
 def _masked_mean(values: FloatArray, mask: BoolArray) -> tuple[FloatArray, IntArray]:
-    count = mask.sum(axis=1)
+    count = np.count_nonzero(mask, axis=1)
     mean = np.divide(_row_sum(values, mask), count, out=np.full(count.shape, np.nan), where=count > 0)
     # A second pass over the residuals, as R's mean() does, keeps large values to the last digit.
-    residual = _row_sum(values - mean[:, None], mask)
-    mean += np.divide(residual, count, out=np.zeros(count.shape), where=count > 0)
+    residual = np.subtract(values, mean[:, None])
+    np.copyto(residual, 0.0, where=~mask)
+    mean += np.divide(_cumulative_total(residual), count, out=np.zeros(count.shape), where=count > 0)
     return mean, count.astype(np.int64)
 
 
 def _average_moving_range(points: FloatArray, screen: bool) -> FloatArray:
     """AMR of consecutive baseline points; screened, it drops ranges ≥ 3.267 × AMR and re-averages."""
-    ranges = np.abs(np.diff(points, axis=1))
+    ranges = np.diff(points, axis=1)
+    np.abs(ranges, out=ranges)
     present = ~np.isnan(ranges)
     amr, _ = _masked_mean(ranges, present)
     if screen:
@@ -143,7 +151,8 @@ def xmr_limits(
     groups = _as_groups(values)
     in_baseline = _baseline_mask(groups, baseline)
     mean, count = _masked_mean(groups, in_baseline)
-    amr = _average_moving_range(np.where(in_baseline, groups, np.nan), do_screen)
+    # Without a fixed baseline every point is in it: no need to blank the others.
+    amr = _average_moving_range(groups if baseline is None else np.where(in_baseline, groups, np.nan), do_screen)
     half = chosen.limit_multiplier * amr
     near = half * (2.0 / 3.0)
     centre = mean[:, None]
