@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from localstat.engine.quality import (
@@ -84,6 +84,8 @@ def test_several_key_columns_name_a_series() -> None:
     scale=st.floats(0.5, 20.0),
 )
 def test_scores_do_not_change_when_a_series_is_shifted_or_rescaled(values, shift, scale) -> None:
+    # A spread lost in floating-point rounding after the shift cannot keep its scores.
+    assume(max(values) - min(values) > 1e-6 * (max(abs(v) for v in values) + abs(shift) + 1))
     base = outlier_scores(pl.DataFrame({"series": "s", "value": values}))
     moved = outlier_scores(pl.DataFrame({"series": "s", "value": [v * scale + shift for v in values]}))
     for column in ("z", "modified_z"):
