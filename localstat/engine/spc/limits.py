@@ -70,52 +70,62 @@ def _as_groups(values: npt.ArrayLike) -> FloatArray:
     return array[None, :] if array.ndim == 1 else array
 
 
-def _baseline_mask(values: FloatArray, baseline: int | None) -> BoolArray:
-    present = ~np.isnan(values)
+def _baseline_mask(columns: FloatArray, baseline: int | None) -> BoolArray:
+    """Which slots are in the baseline, for series laid out in columns (``slots × groups``)."""
+    present = ~np.isnan(columns)
     if baseline is None:
         return present
     # Points are left-packed, so the first N slots are the first N points.
-    return present & (np.arange(values.shape[1]) < baseline)
+    return present & (np.arange(columns.shape[0]) < baseline)[:, None]
 
 
-def _row_sum(values: FloatArray, mask: BoolArray) -> FloatArray:
-    """Left-to-right sum of the masked values of each row.
+def _columns(values: FloatArray) -> FloatArray:
+    """Series in columns (``slots × groups``), contiguous: the layout the sums below want."""
+    return np.ascontiguousarray(values.T)
+
+
+def _column_sum(values: FloatArray, mask: BoolArray) -> FloatArray:
+    """First-to-last sum of the masked values of each column (series laid out in columns).
 
     A sequential sum is the same whatever padding follows a group's points (adding 0.0 is exact),
     so a series gets the same limits alone or beside longer series; numpy's pairwise ``sum``
-    would round differently with the array's width.
+    along a row would round differently with the array's width. Summing down the rows of a
+    C-ordered array adds one row of every column at a time, in order: sequential, and vectorised
+    across the columns (``cumsum`` along each row gives the same numbers several times slower).
     """
-    return _cumulative_total(np.where(mask, values, 0.0))
+    return _down_columns(np.where(mask, values, 0.0))
 
 
-def _cumulative_total(summed: FloatArray) -> FloatArray:
-    """Each row's left-to-right total, summing in place (the array is used up)."""
-    if summed.shape[1] == 0:
-        return np.zeros(summed.shape[0])
-    np.cumsum(summed, axis=1, out=summed)
-    return np.array(summed[:, -1], dtype=np.float64)
+def _down_columns(summed: FloatArray) -> FloatArray:
+    """Each column's first-to-last total. NumPy reduces a single column (a 1-D array in effect)
+    pairwise, so that case goes through a cumulative sum, which is sequential too."""
+    if summed.shape[1] == 1:
+        return np.cumsum(summed[:, 0])[-1:] if summed.shape[0] else np.zeros(1)
+    return np.add.reduce(summed, axis=0)
 
 
 def _masked_mean(values: FloatArray, mask: BoolArray) -> tuple[FloatArray, IntArray]:
-    count = np.count_nonzero(mask, axis=1)
-    mean = np.divide(_row_sum(values, mask), count, out=np.full(count.shape, np.nan), where=count > 0)
+    count = np.count_nonzero(mask, axis=0)
+    mean = np.divide(_column_sum(values, mask), count, out=np.full(count.shape, np.nan), where=count > 0)
     # A second pass over the residuals, as R's mean() does, keeps large values to the last digit.
-    residual = np.subtract(values, mean[:, None])
+    residual = np.subtract(values, mean[None, :])
     np.copyto(residual, 0.0, where=~mask)
-    mean += np.divide(_cumulative_total(residual), count, out=np.zeros(count.shape), where=count > 0)
+    total = _down_columns(residual)
+    mean += np.divide(total, count, out=np.zeros(count.shape), where=count > 0)
     return mean, count.astype(np.int64)
 
 
 def _average_moving_range(points: FloatArray, screen: bool) -> FloatArray:
-    """AMR of consecutive baseline points; screened, it drops ranges ≥ 3.267 × AMR and re-averages."""
-    ranges = np.diff(points, axis=1)
+    """AMR of consecutive baseline points (series in columns); screened, it drops ranges
+    ≥ 3.267 × AMR and re-averages."""
+    ranges = np.diff(points, axis=0)
     np.abs(ranges, out=ranges)
     present = ~np.isnan(ranges)
     amr, _ = _masked_mean(ranges, present)
     if screen:
         # An AMR of 0 would screen every range out; PowerBI-SPC's averageMovingRange keeps them all,
         # so a flat baseline gives flat limits rather than none.
-        keep = present & ((ranges < MR_SCREEN * amr[:, None]) | ~(amr > 0)[:, None])
+        keep = present & ((ranges < MR_SCREEN * amr[None, :]) | ~(amr > 0)[None, :])
         amr, _ = _masked_mean(ranges, keep)
     return amr
 
@@ -148,11 +158,13 @@ def xmr_limits(
     """
     chosen, do_screen = _resolve(profile, screen)
     check_baseline(baseline)
-    groups = _as_groups(values)
-    in_baseline = _baseline_mask(groups, baseline)
-    mean, count = _masked_mean(groups, in_baseline)
+    columns = _columns(_as_groups(values))
+    in_baseline = _baseline_mask(columns, baseline)
+    mean, count = _masked_mean(columns, in_baseline)
     # Without a fixed baseline every point is in it: no need to blank the others.
-    amr = _average_moving_range(groups if baseline is None else np.where(in_baseline, groups, np.nan), do_screen)
+    amr = _average_moving_range(
+        columns if baseline is None else np.where(in_baseline, columns, np.nan), do_screen
+    )
     half = chosen.limit_multiplier * amr
     near = half * (2.0 / 3.0)
     centre = mean[:, None]
@@ -198,9 +210,9 @@ def prime_limits(
     x = _as_groups(numerators)
     n = _as_groups(denominators)
     rate = x / np.where(n > 0, n, np.nan)
-    in_baseline = _baseline_mask(rate, baseline)
-    total_x = _row_sum(x, in_baseline)
-    total_n = _row_sum(n, in_baseline)
+    in_baseline = _baseline_mask(_columns(rate), baseline).T
+    total_x = _column_sum(_columns(x), in_baseline.T)
+    total_n = _column_sum(_columns(n), in_baseline.T)
     count = in_baseline.sum(axis=1).astype(np.int64)
     centre = np.divide(total_x, total_n, out=np.full(total_x.shape, np.nan), where=total_n > 0)[:, None]
     spread = centre * (1.0 - centre) if chart == "p_prime" else centre
@@ -209,7 +221,7 @@ def prime_limits(
         # A centre of 0 (or 1 for p′) leaves no within-sample spread: every point sits on it.
         z = np.where(sigma_within > 0, (rate - centre) / sigma_within, 0.0)
     z = np.where(in_baseline, z, np.nan)
-    amr = _average_moving_range(z, do_screen)
+    amr = _average_moving_range(_columns(z), do_screen)
     half = chosen.limit_multiplier * amr[:, None] * sigma_within
     near = half * (2.0 / 3.0)
     upper_cap = 1.0 if chart == "p_prime" else np.inf

@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from localstat.engine.spc import spc_table
+from localstat.engine.spc.limits import _column_sum
 
 PROFILES = st.sampled_from(["nhsr", "mdc2023", "powerbi"])
 CHARTS_SETTINGS = settings(max_examples=80, deadline=None)
@@ -139,3 +140,29 @@ def test_prime_chart_limits_contain_the_centre_and_stay_in_range(counts, chart):
     assert (points["lpl"] >= 0).all()
     if chart == "p_prime":
         assert (points["upl"] <= 1).all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    grid=st.integers(1, 6).flatmap(
+        lambda groups: st.lists(
+            st.lists(st.floats(-1e12, 1e12, allow_nan=False), min_size=groups, max_size=groups),
+            min_size=0,
+            max_size=40,
+        )
+    )
+)
+def test_baseline_sums_add_each_series_first_to_last(grid):
+    # Given series laid out in columns (any number of them, of any length)
+    columns = np.array(grid, dtype=np.float64).reshape(len(grid), -1) if grid else np.zeros((0, 1))
+    mask = np.ones(columns.shape, dtype=np.bool_)
+
+    # When the baseline sums are taken
+    totals = _column_sum(columns, mask)
+
+    # Then each is the plain left-to-right sum of its series, to the last bit, whatever its neighbours
+    for column in range(columns.shape[1]):
+        expected = 0.0
+        for value in columns[:, column]:
+            expected += value
+        assert totals[column] == expected
