@@ -47,6 +47,11 @@ def _plain_static_files(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _analytics_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
+    settings.LOCALSTAT_ANALYTICS_DIR = tmp_path / "analytics"
+
+
+@pytest.fixture(autouse=True)
 def _no_fixed_today(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("LOCALSTAT_TODAY", raising=False)
 

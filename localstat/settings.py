@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "localstat.chain",
     "localstat.framework",
     "localstat.returns",
+    "localstat.assessment",
     "localstat.demo",
     "localstat.api",
 ]

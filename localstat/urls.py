@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("localstat.core.urls")),
     path("framework/", include("localstat.framework.urls")),
     path("returns/", include("localstat.returns.urls")),
+    path("", include("localstat.assessment.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

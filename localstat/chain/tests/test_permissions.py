@@ -37,6 +37,23 @@ EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
         },
         False,
     ),
+    "assessment.view_judgements": (
+        {
+            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+            Role.CHALLENGER: {OWN, SIBLING},
+            Role.UNIT_SUBMITTER: {OWN},
+            Role.UNIT_MANAGER: {OWN},
+            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
+            Role.ADMINISTRATOR: ALL,
+        },
+        False,
+    ),
+    "assessment.run": (
+        dict.fromkeys(Role.values, NONE)
+        | {Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER}, Role.ADMINISTRATOR: ALL},
+        False,
+    ),
     "chain.move_unit": (
         {
             Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},

@@ -1,0 +1,225 @@
+"""Judgements in plain English: what the numbers say, and which rule said it.
+
+Every sentence is built from a judgement's fields and evidence, so a page (or ``localstat
+explain``) can say why, in words a citizen follows, without a statistician in the room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+PERIOD_WORDS = {
+    "day": ("day", "days"),
+    "week": ("week", "weeks"),
+    "month": ("month", "months"),
+    "quarter": ("quarter", "quarters"),
+    "half_term": ("half-term", "half-terms"),
+    "financial_year": ("year", "years"),
+    "year": ("year", "years"),
+}
+
+COMPARISON_PHRASES = {
+    "significantly_better": "significantly better than",
+    "better": "better than",
+    "similar": "similar to",
+    "worse": "worse than",
+    "significantly_worse": "significantly worse than",
+}
+
+POSITION_PHRASES = {
+    "high_and_improving": "High and improving",
+    "coasting": "Coasting: high, but not improving",
+    "coasting_and_declining": "Coasting and declining: high, but getting worse",
+    "middle_and_improving": "Improving from the middle",
+    "middle_and_stable": "In the middle and stable",
+    "middle_and_declining": "In the middle and declining",
+    "improving_from_a_low_base": "Improving from a low base",
+    "low_and_stable": "Low and not improving",
+    "low_and_declining": "Low and declining",
+    "not_assessed": "Not assessed: too little data",
+}
+
+VARIATION_SHORT = {
+    "common_cause": "Common cause variation",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: higher",
+    "special_cause_neutral_low": "Special cause: lower",
+}
+
+ASSURANCE_SHORT = {
+    "consistent_pass": "Will consistently meet the target",
+    "consistent_fail": "Will consistently miss the target",
+    "inconsistent": "Hit and miss",
+}
+
+TREND_SHORT = {
+    "improving": "Improving",
+    "worsening": "Getting worse",
+    "no_change": "No significant change",
+    "increasing": "Increasing",
+    "decreasing": "Decreasing",
+    "cannot_be_calculated": "Too few points for a trend",
+}
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the sentences need besides the judgement: how to write values and periods."""
+
+    format_value: Any  # callable: float | None -> str
+    periodicity: str = "month"
+    benchmark_name: str = "England"
+    parent_name: str = "its area"
+    trend_points: int = 7
+
+    def periods(self, count: int) -> str:
+        one, many = PERIOD_WORDS.get(self.periodicity, ("period", "periods"))
+        return f"{count} {one if count == 1 else many}"
+
+    def period_word(self) -> str:
+        return PERIOD_WORDS.get(self.periodicity, ("period", "periods"))[0]
+
+
+def _label(period: date | None, periodicity: str) -> str:
+    if period is None:
+        return "the latest period"
+    if periodicity in ("month",):
+        return period.strftime("%B %Y")
+    if periodicity == "quarter":
+        return f"the quarter from {period.strftime('%B %Y')}"
+    if periodicity == "week":
+        return f"the week of {period.day} {period.strftime('%B %Y')}"
+    return f"the {PERIOD_WORDS.get(periodicity, ('period',))[0]} from {period.day} {period.strftime('%B %Y')}"
+
+
+def spc_sentence(variation: str, rule: str, evidence: dict[str, Any], wording: Wording) -> str:
+    """One sentence for the SPC variation icon and the rule behind it.
+
+    >>> w = Wording(format_value=lambda v: f"{v:.1f}%")
+    >>> spc_sentence("special_cause_improvement", "shift", {"spc_mean": 90.0}, w)
+    'The last 7 months were all above the average (90.0%): a sustained improvement.'
+    >>> spc_sentence("common_cause", "", {"spc_lpl": 88.0, "spc_upl": 97.0}, w)
+    'The latest value is within the usual variation (between 88.0% and 97.0%): nothing unusual has happened.'
+    """
+    fmt = wording.format_value
+    mean, lower, upper = evidence.get("spc_mean"), evidence.get("spc_lpl"), evidence.get("spc_upl")
+    good = variation == "special_cause_improvement"
+    bad = variation == "special_cause_concern"
+    verdict = "an improvement" if good else "a concern" if bad else "a change"
+    if not variation or variation == "common_cause":
+        if lower is None or upper is None:
+            return "There are too few points for process limits yet."
+        return f"The latest value is within the usual variation (between {fmt(lower)} and {fmt(upper)}): nothing unusual has happened."
+    if rule == "outside_limits":
+        side = (
+            f"above the upper process limit ({fmt(upper)})"
+            if _is_high(variation, evidence)
+            else f"below the lower process limit ({fmt(lower)})"
+        )
+        return f"The latest value is {side}: a special cause, {verdict}."
+    if rule == "shift":
+        side = "above" if _is_high(variation, evidence) else "below"
+        return f"The last {wording.periods(7)} were all {side} the average ({fmt(mean)}): a sustained {verdict.removeprefix('an ').removeprefix('a ')}."
+    if rule == "trend":
+        way = "rose" if _is_high(variation, evidence) else "fell"
+        return f"The value {way} for {wording.periods(wording.trend_points)} in a row: a trend, {verdict}."
+    if rule == "two_of_three":
+        side = "upper" if _is_high(variation, evidence) else "lower"
+        return f"Two of the last three {wording.periods(3).split(' ', 1)[1]} were close to the {side} process limit: an early warning of {verdict}."
+    return f"A special cause: {verdict}."
+
+
+def _is_high(variation: str, evidence: dict[str, Any]) -> bool:
+    """Whether the signal is on the high side: read from the latest value against the mean."""
+    if variation == "special_cause_neutral_high":
+        return True
+    if variation == "special_cause_neutral_low":
+        return False
+    value, mean = evidence.get("_value"), evidence.get("spc_mean")
+    if value is not None and mean is not None:
+        return bool(value >= mean)
+    return variation == "special_cause_improvement"
+
+
+def judgement_sentences(j: Any, wording: Wording) -> list[str]:
+    """Every reason behind a judgement, in reading order: value, comparisons, variation, trend, target."""
+    fmt = wording.format_value
+    evidence = {**(j.evidence or {}), "_value": j.value}
+    when = _label(j.period, wording.periodicity)
+    sentences: list[str] = []
+    if j.value is None:
+        latest = evidence.get("last_period")
+        since = (
+            f"; the latest approved value is for {_label(date.fromisoformat(latest), wording.periodicity)}"
+            if latest
+            else ""
+        )
+        sentences.append(f"There is no approved value for {when} yet{since}.")
+    else:
+        interval = ""
+        if j.lower_95 is not None and j.upper_95 is not None:
+            interval = f" (95% confidence interval {fmt(j.lower_95)} to {fmt(j.upper_95)})"
+        sentences.append(f"In {when} the value was {fmt(j.value)}{interval}.")
+    for comparison, benchmark, name in (
+        (j.vs_national, j.national_value, wording.benchmark_name),
+        (j.vs_parent, j.parent_value, wording.parent_name),
+        (
+            j.vs_peers,
+            j.peer_value,
+            f"its {evidence.get('peers') or ''} most similar units".replace("  ", " "),
+        ),
+    ):
+        phrase = COMPARISON_PHRASES.get(comparison or "")
+        if phrase and benchmark is not None:
+            sentences.append(f"That is {phrase} {name} ({fmt(benchmark)}).")
+    if j.variation:
+        sentences.append(spc_sentence(j.variation, j.spc_rule, evidence, wording))
+        if evidence.get("trial_limits"):
+            sentences.append(
+                f"The limits come from only {evidence.get('spc_points')} points, so they are trial limits."
+            )
+    if j.assurance:
+        target = evidence.get("target_level")
+        sentences.append(
+            {
+                "consistent_pass": f"The target ({fmt(target)}) lies outside the process limits on the good side: as things are, it will be met every {wording.period_word()}.",
+                "consistent_fail": f"The target ({fmt(target)}) lies outside the process limits on the wrong side: as things are, it will be missed every {wording.period_word()} until the process changes.",
+                "inconsistent": f"The target ({fmt(target)}) lies within the process limits: it will be hit and missed at random.",
+            }[j.assurance]
+        )
+    if j.trend in ("improving", "worsening"):
+        sentences.append(
+            f"Over the last five {wording.periods(5).split(' ', 1)[1]} the value has been {'improving' if j.trend == 'improving' else 'getting worse'}, beyond chance."
+        )
+    elif j.trend == "no_change":
+        sentences.append(
+            f"Over the last five {wording.periods(5).split(' ', 1)[1]} there is no significant trend."
+        )
+    target_text = _target_sentence(j.target_status, evidence, fmt)
+    if target_text:
+        sentences.append(target_text)
+    return sentences
+
+
+def _target_sentence(status: str, evidence: dict[str, Any], fmt: Any) -> str:
+    level, milestone, deadline = (
+        evidence.get("target_level"),
+        evidence.get("milestone"),
+        evidence.get("target_deadline"),
+    )
+    whose = "the national target" if evidence.get("target_scope") == "national" else "its target"
+    by = f" by {deadline}" if deadline else ""
+    if status == "met":
+        return f"It meets {whose} of {fmt(level)}."
+    if status == "missed":
+        return f"It missed {whose} of {fmt(level)}{by}."
+    if status == "on_track":
+        return f"It is on track for {whose} of {fmt(level)}{by}: at or above this period's milestone ({fmt(milestone)})."
+    if status == "at_risk":
+        return f"It is at risk against {whose}: below this period's milestone ({fmt(milestone)}), but not by more than chance."
+    if status == "off_track":
+        return f"It is off track for {whose} of {fmt(level)}{by}: significantly below this period's milestone ({fmt(milestone)})."
+    return ""

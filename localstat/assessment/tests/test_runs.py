@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from localstat.assessment import analytics
+from localstat.assessment.models import AssessmentRun, Judgement, TierAssessment, UnitAssessment
+from localstat.assessment.selectors import compare_runs
+from localstat.assessment.services import run_assessment
+from localstat.assessment.tests.conftest import ATTENDANCES, MONTHS, SERIES, csv_for
+from localstat.engine import ENGINE_VERSION
+from localstat.returns.imports import import_file
+
+
+def test_a_run_judges_every_unit_tier_body_and_the_nation_at_the_as_of_period(assessed) -> None:
+    run = run_assessment(acting_user=assessed.ada, trigger="test")
+    # given 4 units under 2 areas: 4 unit series, 2 pooled tier series, 1 national series
+    levels = sorted(run.judgements.values_list("level", flat=True))
+    assert levels == ["national", "tier", "tier", "unit", "unit", "unit", "unit"]
+    assert set(run.judgements.values_list("period", flat=True)) == {date(2019, 3, 1)}
+    assert run.engine_version == ENGINE_VERSION
+    assert run.observations == 4 * 24
+    assert run.created_by == assessed.ada
+
+
+def test_values_are_the_approved_proportions_and_the_nation_is_pooled(assessed) -> None:
+    run_assessment(acting_user=None)
+    last = len(MONTHS) - 1
+    u1 = Judgement.objects.get(is_current=True, organisation=assessed.u1)
+    assert u1.value == pytest.approx(100 * SERIES["U1"](last) / ATTENDANCES)
+    national = Judgement.objects.get(is_current=True, level="national")
+    pooled = sum(f(last) for f in SERIES.values()) / (4 * ATTENDANCES)
+    assert national.value == pytest.approx(100 * pooled)
+    north = Judgement.objects.get(is_current=True, level="tier", organisation=assessed.north)
+    assert north.value == pytest.approx(100 * (SERIES["U1"](last) + SERIES["U2"](last)) / (2 * ATTENDANCES))
+    assert u1.parent == assessed.north
+
+
+def test_a_steady_climb_from_a_low_base_is_improvement_not_failure(assessed) -> None:
+    run_assessment(acting_user=None)
+    ashford = Judgement.objects.get(is_current=True, organisation=assessed.u1)
+    assert ashford.variation == "special_cause_improvement"
+    assert ashford.trend == "improving"
+    position = UnitAssessment.objects.get(is_current=True, organisation=assessed.u1)
+    denton = UnitAssessment.objects.get(is_current=True, organisation=assessed.u4)
+    assert position.position != denton.position
+    assert denton.position in {"coasting", "coasting_and_declining"}
+
+
+def test_a_second_run_supersedes_the_first_and_keeps_it(assessed) -> None:
+    first = run_assessment(acting_user=None)
+    second = run_assessment(acting_user=None)
+    assert Judgement.objects.filter(run=first).count() == Judgement.objects.filter(run=second).count()
+    assert not Judgement.objects.filter(run=first, is_current=True).exists()
+    assert first.input_fingerprint == second.input_fingerprint
+    assert compare_runs(first, second) == []
+    assert TierAssessment.objects.filter(is_current=True).count() == 2
+
+
+def test_two_runs_can_be_compared_after_a_correction(assessed) -> None:
+    first = run_assessment(acting_user=None)
+    # when Carlton corrects March 2019 and the correction is approved
+    correction = (
+        f"unit,indicator,period,numerator,denominator\nU3,AE4H,{MONTHS[-1]},7000,{ATTENDANCES}\n".encode()
+    )
+    import_file(
+        content=correction,
+        name="fix.csv",
+        approve=True,
+        reason="Breaches were under-counted",
+        acting_user=None,
+    )
+    analytics.refresh(["AE4H"])
+    second = run_assessment(acting_user=None)
+    # then the comparison names Carlton's value and its fall below England
+    changes = {
+        c["organisation"]: {f: (old, new) for f, old, new in c["fields"]}
+        for c in compare_runs(first, second)
+    }
+    assert changes["U3"]["value"] == (
+        pytest.approx(100 * SERIES["U3"](23) / ATTENDANCES),
+        pytest.approx(70.0),
+    )
+    assert first.input_fingerprint != second.input_fingerprint
+
+
+def test_an_as_of_date_leaves_later_periods_out(assessed) -> None:
+    run = run_assessment(as_of=date(2018, 12, 31), acting_user=None)
+    assert set(run.judgements.values_list("period", flat=True)) == {date(2018, 12, 1)}
+
+
+def test_the_analytics_copy_holds_exactly_the_approved_values(assessed) -> None:
+    analytics.refresh(["AE4H"])
+    frame = analytics.read(["AE4H"])
+    assert frame.height == 4 * 24
+    assert frame.filter(frame["unit"] == "U4")["numerator"].to_list() == [
+        float(SERIES["U4"](i)) for i in range(24)
+    ]
+
+
+def test_a_run_is_recorded_with_its_timings(assessed) -> None:
+    run = run_assessment(acting_user=None)
+    stored = AssessmentRun.objects.get(pk=run.pk)
+    assert stored.status == "complete"
+    assert set(stored.timings) == {"read", "judge", "store"}
+
+
+def test_csv_helper_writes_every_month(assessed) -> None:
+    assert csv_for({"U1": SERIES["U1"]}, MONTHS[:2]).decode().count("\n") == 3

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from localstat.assessment.models import ChartImage
+from localstat.assessment.services import run_assessment
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def run(assessed):
+    return run_assessment(acting_user=None)
+
+
+def test_a_manager_reads_a_units_summary_with_icons_position_and_band(assessed, run) -> None:
+    html = _client(assessed.morgan).get(reverse("organisation_performance", args=["U1"])).content.decode()
+    assert 'data-indicator="AE4H"' in html
+    assert "Special cause: improvement" in html
+    assert "Band:" in html
+
+
+def test_the_judgement_page_explains_itself_and_draws_the_chart_once(assessed, run) -> None:
+    client = _client(assessed.morgan)
+    url = reverse("judgement_detail", args=["U1", "AE4H"])
+    html = client.get(url).content.decode()
+    reasons = re.search(r'data-testid="reasons">(.*?)</ul>', html, re.S).group(1)
+    assert "In March 2019 the value was 93.8%" in reasons
+    assert "improving, beyond chance" in reasons
+    assert "<svg" in html
+    assert ChartImage.objects.count() == 1
+    client.get(url)
+    assert ChartImage.objects.count() == 1  # rendered once per run, not per request
+
+
+def test_a_units_judgements_are_not_found_outside_its_chain(assessed, run) -> None:
+    assert _client(assessed.sam).get(reverse("organisation_performance", args=["U1"])).status_code == 200
+    assert _client(assessed.sam).get(reverse("organisation_performance", args=["U2"])).status_code == 404
+    assert _client(assessed.morgan).get(reverse("judgement_detail", args=["U3", "AE4H"])).status_code == 404
+    assert Client().get(reverse("organisation_performance", args=["U1"])).status_code == 302
+
+
+def test_the_indicator_page_ranks_only_the_units_you_may_see(assessed, run) -> None:
+    morgan = _client(assessed.morgan).get(reverse("indicator_judgements", args=["AE4H"])).content.decode()
+    assert set(re.findall(r'data-org-code="([^"]+)"', morgan)) == {"U1", "U2"}
+    ada = (
+        _client(assessed.ada)
+        .get(reverse("indicator_judgements", args=["AE4H"]), {"highlight": "U1"})
+        .content.decode()
+    )
+    assert set(re.findall(r'data-org-code="([^"]+)"', ada)) == {"U1", "U2", "U3", "U4"}
+    assert "<svg" in ada
+
+
+def test_a_tier_bodys_page_shows_its_units_and_its_record(assessed, run) -> None:
+    html = _client(assessed.ada).get(reverse("organisation_performance", args=["AN"])).content.decode()
+    assert "Its record as an intermediate-tier body" in html
+    assert "Ashford Hospital" in html
+    assert "Carlton Hospital" not in html
+
+
+def test_only_those_who_may_run_assessments_see_the_runs(assessed, run) -> None:
+    assert _client(assessed.ada).get(reverse("assessment_runs")).status_code == 200
+    assert _client(assessed.morgan).get(reverse("assessment_runs")).status_code == 404
+
+
+def test_explain_prints_the_judgement_and_its_reasons(assessed, run, capsys) -> None:
+    call_command("explain", "--unit", "U1", "--indicator", "AE4H")
+    out = capsys.readouterr().out
+    assert "Variation: Special cause: improvement" in out
+    assert "- In March 2019 the value was 93.8%" in out
+
+
+def test_assess_command_reports_the_run(assessed, capsys) -> None:
+    call_command("assess")
+    assert re.match(
+        r"Run \d+ as of 2019-04-30: 1 indicators, 96 observations, 7 judgements", capsys.readouterr().out
+    )

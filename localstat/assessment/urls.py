@@ -1,0 +1,18 @@
+from django.urls import path
+
+from localstat.assessment import views
+
+urlpatterns = [
+    path("assessment/runs/", views.runs, name="assessment_runs"),
+    path(
+        "organisations/<str:code>/performance/",
+        views.organisation_performance,
+        name="organisation_performance",
+    ),
+    path(
+        "organisations/<str:code>/performance/<str:indicator>/",
+        views.judgement_detail,
+        name="judgement_detail",
+    ),
+    path("indicators/<str:indicator>/judgements/", views.indicator_judgements, name="indicator_judgements"),
+]

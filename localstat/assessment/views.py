@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from localstat.assessment import selectors
+from localstat.assessment.choices import Level
+from localstat.assessment.explain import (
+    ASSURANCE_SHORT,
+    POSITION_PHRASES,
+    TREND_SHORT,
+    VARIATION_SHORT,
+    judgement_sentences,
+)
+from localstat.assessment.models import AssessmentRun, Judgement
+from localstat.chain.access import can, permitted_organisations
+from localstat.chain.models import Organisation
+from localstat.framework.models import Indicator
+
+
+def _visible(request: HttpRequest, organisation: Organisation) -> None:
+    if not can(request.user, "assessment.view_judgements", organisation):
+        raise Http404("No organisation page here for you.")
+
+
+def _row(judgement: Judgement) -> dict[str, object]:
+    version = selectors.version_of(judgement.indicator, judgement.period)
+    fmt = version.format_value
+    return {
+        "j": judgement,
+        "value": fmt(judgement.value),
+        "interval": f"{fmt(judgement.lower_95)} to {fmt(judgement.upper_95)}"
+        if judgement.lower_95 is not None
+        else "",
+        "national": fmt(judgement.national_value),
+        "variation": VARIATION_SHORT.get(judgement.variation, ""),
+        "assurance": ASSURANCE_SHORT.get(judgement.assurance, ""),
+        "trend": TREND_SHORT.get(judgement.trend, ""),
+    }
+
+
+@login_required
+def organisation_performance(request: HttpRequest, code: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, code=code)
+    _visible(request, organisation)
+    judgements = list(selectors.judgements_of(organisation))
+    units = []
+    tiers = list(selectors.tier_assessments_of(organisation))
+    if tiers:
+        visible = permitted_organisations(request.user, "assessment.view_judgements")
+        units = list(
+            selectors.UnitAssessment.objects.filter(is_current=True, organisation__in=visible)
+            .filter(
+                organisation__chain_links__accountable_to=organisation,
+                organisation__chain_links__valid_to__isnull=True,
+            )
+            .select_related("organisation", "service")
+            .order_by("band", "organisation__code")
+            .distinct()
+        )
+    return render(
+        request,
+        "assessment/organisation_performance.html",
+        {
+            "organisation": organisation,
+            "rows": [_row(j) for j in judgements],
+            "assessments": [
+                {"a": a, "position": POSITION_PHRASES.get(a.position, a.position)}
+                for a in selectors.unit_assessments_of(organisation)
+            ],
+            "tiers": tiers,
+            "units": [{"a": a, "position": POSITION_PHRASES.get(a.position, a.position)} for a in units],
+            "run": selectors.latest_run(),
+        },
+    )
+
+
+@login_required
+def judgement_detail(request: HttpRequest, code: str, indicator: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, code=code)
+    _visible(request, organisation)
+    indicator_obj = get_object_or_404(Indicator, code=indicator)
+    judgement = selectors.judgement_for(organisation, indicator_obj)
+    if judgement is None:
+        raise Http404(f"{organisation.code} has no judgement on {indicator_obj.code} yet.")
+    points = selectors.spc_points(judgement)
+    version = selectors.version_of(indicator_obj, judgement.period)
+    table = [
+        {
+            "period": row["period"],
+            "value": version.format_value(row["value"]),
+            "mean": version.format_value(row["mean"]),
+            "limits": f"{version.format_value(row['lpl'])} to {version.format_value(row['upl'])}"
+            if row["lpl"] is not None
+            else "",
+            "type": VARIATION_SHORT.get(row["point_type"] or "", ""),
+        }
+        for row in points.to_dicts()
+    ]
+    return render(
+        request,
+        "assessment/judgement_detail.html",
+        {
+            "organisation": organisation,
+            "indicator": indicator_obj,
+            "version": version,
+            "row": _row(judgement),
+            "sentences": judgement_sentences(judgement, selectors.wording_for(judgement)),
+            "chart": selectors.spc_chart_svg(judgement, points),
+            "table": table,
+        },
+    )
+
+
+@login_required
+def indicator_judgements(request: HttpRequest, indicator: str) -> HttpResponse:
+    indicator_obj = get_object_or_404(Indicator, code=indicator)
+    visible = permitted_organisations(request.user, "assessment.view_judgements")
+    judgements = list(selectors.indicator_judgements(indicator_obj).filter(organisation__in=visible))
+    if not judgements:
+        raise Http404(f"No judgements on {indicator_obj.code} that you may see.")
+    ranked = [j for j in judgements if j.value is not None]
+    highlight = [c for c in request.GET.getlist("highlight") if c]
+    national = selectors.judgement_for(None, indicator_obj)
+    return render(
+        request,
+        "assessment/indicator_judgements.html",
+        {
+            "indicator": indicator_obj,
+            "rows": [_row(j) for j in ranked],
+            "missing": [j for j in judgements if j.value is None],
+            "chart": selectors.funnel_svg(indicator_obj, ranked, highlight),
+            "national": _row(national) if national else None,
+        },
+    )
+
+
+@login_required
+def runs(request: HttpRequest) -> HttpResponse:
+    if not permitted_organisations(request.user, "assessment.run").exists():
+        raise Http404("No runs here for you.")
+    recent = list(AssessmentRun.objects.order_by("-started_at", "-id")[:30])
+    comparison = None
+    a, b = request.GET.get("a"), request.GET.get("b")
+    if a and b:
+        comparison = selectors.compare_runs(
+            get_object_or_404(AssessmentRun, pk=a), get_object_or_404(AssessmentRun, pk=b)
+        )
+    return render(
+        request,
+        "assessment/runs.html",
+        {"runs": recent, "comparison": comparison, "a": a, "b": b, "levels": Level},
+    )
