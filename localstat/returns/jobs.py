@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -111,7 +112,11 @@ def run_job(job_id: int) -> ImportJob:
         )
     except FileRejected as error:
         ImportJob.objects.filter(pk=job.pk).update(
-            status=JobStatus.FAILED, errors=[str(e) for e in error.errors[:1000]], finished_at=timezone.now()
+            status=JobStatus.FAILED, errors=[str(e) for e in error.errors], finished_at=timezone.now()
+        )
+    except ValidationError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=JobStatus.FAILED, errors=list(error.messages), finished_at=timezone.now()
         )
     else:
         ImportJob.objects.filter(pk=job.pk).update(

@@ -233,6 +233,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             )
         except FileRejected as rejected:
             errors = [str(error) for error in rejected.errors]
+        except ValidationError as refused:
+            errors = list(refused.messages)
     return render(request, "returns/upload.html", {"form": form, "errors": errors, "result": result})
 
 

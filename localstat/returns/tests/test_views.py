@@ -226,3 +226,10 @@ def test_the_collections_page_shows_who_uses_each_collection(ret, django_assert_
     with django_assert_max_num_queries(6):
         html = Client().get(reverse("returns:collections")).content.decode()
     assert 'data-collection="AE-MONTHLY"' in html
+
+
+def test_an_nhs_file_without_its_indicators_is_refused_with_the_reason(ret) -> None:
+    content = b"period,org_code,type,attendances,breaches,admissions\n2019-03-01,U1,1,100,10,20\n"
+    html = _upload(_client(ret.alex), content, "ae.csv").content.decode()
+    assert "An NHS A&amp;E file needs the health chain" in html
+    assert Observation.objects.count() == 0
