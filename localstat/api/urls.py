@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from localstat import __version__
+from localstat.api.assessment import router as assessment_router
 from localstat.api.chain import router as chain_router
 from localstat.api.framework import router as framework_router
 from localstat.api.returns import router as returns_router
@@ -19,3 +20,4 @@ api = NinjaAPI(
 api.add_router("/", chain_router)
 api.add_router("/framework/", framework_router)
 api.add_router("/returns/", returns_router)
+api.add_router("/assessment/", assessment_router)

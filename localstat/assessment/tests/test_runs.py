@@ -75,8 +75,7 @@ def test_two_runs_can_be_compared_after_a_correction(assessed) -> None:
     second = run_assessment(acting_user=None)
     # then the comparison names Carlton's value and its fall below England
     changes = {
-        c["organisation"]: {f: (old, new) for f, old, new in c["fields"]}
-        for c in compare_runs(first, second)
+        c["organisation"]: {f: (old, new) for f, old, new in c["fields"]} for c in compare_runs(first, second)
     }
     assert changes["U3"]["value"] == (
         pytest.approx(100 * SERIES["U3"](23) / ATTENDANCES),
