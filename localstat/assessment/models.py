@@ -175,3 +175,37 @@ class AnalyticsCopy(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class TargetProposal(models.Model):
+    """A run's proposal that an active target whose deadline has passed was met or missed.
+
+    A department analyst confirms it (which records the outcome in the framework) or rejects it with
+    a reason; either way the proposal and the decision stay side by side.
+    """
+
+    OPEN, CONFIRMED, REJECTED = "open", "confirmed", "rejected"
+    STATUSES = [(OPEN, "Awaiting decision"), (CONFIRMED, "Confirmed"), (REJECTED, "Rejected")]
+
+    run = models.ForeignKey(AssessmentRun, on_delete=models.CASCADE, related_name="target_proposals")
+    target = models.ForeignKey("framework.Target", on_delete=models.PROTECT, related_name="proposals")
+    outcome = models.CharField(max_length=8, choices=[("met", "Met"), ("missed", "Missed")])
+    evidence = models.TextField()
+    status = models.CharField(max_length=10, choices=STATUSES, default=OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target"], condition=Q(status="open"), name="assess_one_open_proposal_per_target"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.target.reference}: {self.outcome} ({self.status})"

@@ -15,6 +15,7 @@ from django.utils import timezone
 from localstat.assessment import analytics, frames
 from localstat.assessment.choices import RunScope, RunStatus
 from localstat.assessment.models import AssessmentRun, Judgement, TierAssessment, UnitAssessment
+from localstat.assessment.proposals import propose_target_outcomes
 from localstat.chain.models import Organisation, Service
 from localstat.core.audit import record_event
 from localstat.core.clock import today
@@ -240,6 +241,7 @@ def run_assessment(
         analytics.write_points(run.pk, result.points)
     timings["store"] = time.perf_counter() - mark
 
+    proposals = propose_target_outcomes(run)
     run.status = RunStatus.COMPLETE
     run.observations = observations.height
     run.input_fingerprint = analytics.fingerprint(observations)
@@ -252,6 +254,6 @@ def run_assessment(
         action="assessment.run",
         subject=run,
         summary=f"Assessed {len(codes)} indicators as of {as_of}: {stored} judgements",
-        data={"scope": scope, "trigger": trigger, "timings": run.timings},
+        data={"scope": scope, "trigger": trigger, "timings": run.timings, "target_proposals": len(proposals)},
     )
     return run

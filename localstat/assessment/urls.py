@@ -4,6 +4,7 @@ from localstat.assessment import views
 
 urlpatterns = [
     path("assessment/runs/", views.runs, name="assessment_runs"),
+    path("assessment/target-proposals/", views.target_proposals, name="target_proposals"),
     path(
         "organisations/<str:code>/performance/",
         views.organisation_performance,

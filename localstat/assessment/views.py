@@ -152,3 +152,36 @@ def runs(request: HttpRequest) -> HttpResponse:
         "assessment/runs.html",
         {"runs": recent, "comparison": comparison, "a": a, "b": b, "levels": Level},
     )
+
+
+@login_required
+def target_proposals(request: HttpRequest) -> HttpResponse:
+    """Open met/missed proposals for the analyst's targets; confirm or reject each."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    from localstat.assessment.models import TargetProposal
+    from localstat.assessment.proposals import decide_target_proposal
+    from localstat.framework.errors import FrameworkError
+
+    mine = permitted_organisations(request.user, "framework.record_target_outcome")
+    proposals = TargetProposal.objects.filter(target__set_by__in=mine).select_related(
+        "target", "run", "decided_by"
+    )
+    if not proposals.exists() and not mine.exists():
+        raise Http404("No proposals here for you.")
+    if request.method == "POST":
+        proposal = get_object_or_404(proposals, pk=request.POST.get("proposal"))
+        try:
+            decide_target_proposal(
+                proposal=proposal,
+                confirm=request.POST.get("decision") == "confirm",
+                reason=request.POST.get("reason", ""),
+                acting_user=request.user,
+            )
+        except FrameworkError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"Decision recorded for {proposal.target.reference}.")
+        return redirect("target_proposals")
+    return render(request, "assessment/target_proposals.html", {"proposals": proposals[:200]})
