@@ -3,6 +3,7 @@ from django.urls import path
 from localstat.assessment import views
 
 urlpatterns = [
+    path("performance/", views.performance_home, name="performance_home"),
     path("assessment/runs/", views.runs, name="assessment_runs"),
     path("assessment/target-proposals/", views.target_proposals, name="target_proposals"),
     path(

@@ -185,3 +185,18 @@ def target_proposals(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Decision recorded for {proposal.target.reference}.")
         return redirect("target_proposals")
     return render(request, "assessment/target_proposals.html", {"proposals": proposals[:200]})
+
+
+@login_required
+def performance_home(request: HttpRequest) -> HttpResponse:
+    """Where "Performance" leads: the runs for an analyst, else the person's own organisation."""
+    from django.shortcuts import redirect
+
+    from localstat.chain.access import roles_of
+
+    memberships = roles_of(request.user)
+    if permitted_organisations(request.user, "assessment.run").exists():
+        return redirect("assessment_runs")
+    if not memberships:
+        raise Http404("You have no organisation whose performance to show.")
+    return redirect("organisation_performance", code=memberships[0].organisation.code)

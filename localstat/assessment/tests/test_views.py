@@ -85,3 +85,13 @@ def test_assess_command_reports_the_run(assessed, capsys) -> None:
     assert re.match(
         r"Run \d+ as of 2019-04-30: 1 indicators, 96 observations, 7 judgements", capsys.readouterr().out
     )
+
+
+def test_performance_leads_each_person_to_their_own_place(assessed, run) -> None:
+    assert _client(assessed.ada).get(reverse("performance_home")).url == reverse("assessment_runs")
+    assert _client(assessed.morgan).get(reverse("performance_home")).url == reverse(
+        "organisation_performance", args=["AN"]
+    )
+    assert _client(assessed.sam).get(reverse("performance_home")).url == reverse(
+        "organisation_performance", args=["U1"]
+    )
