@@ -301,17 +301,16 @@ class Observation(models.Model):
                 name="returns_one_value_per_revision",
             ),
             models.CheckConstraint(condition=Q(revision__gte=1), name="returns_revisions_count_from_one"),
-        ]
-        indexes = [
-            models.Index(
+            # One current and one approved value per unit, indicator and period, whatever the services do.
+            models.UniqueConstraint(
                 fields=["indicator", "unit", "period_start"],
                 condition=Q(is_current=True),
-                name="returns_obs_current",
+                name="returns_obs_one_current",
             ),
-            models.Index(
+            models.UniqueConstraint(
                 fields=["indicator", "unit", "period_start"],
                 condition=Q(approved_current=True),
-                name="returns_obs_approved",
+                name="returns_obs_one_approved",
             ),
         ]
 
