@@ -69,7 +69,9 @@ def normalise_periods(periods: pl.Series, *, column: str = "period") -> pl.Serie
         as_date = stripped.str.to_date("%Y-%m-%d", strict=False)
         if not as_date.null_count():
             return as_date
-        bad = _first_true(as_date.is_null())
+        # Name the first period that does not fit the kind most periods are.
+        parsed = as_int if as_int.null_count() <= as_date.null_count() else as_date
+        bad = _first_true(parsed.is_null())
         raise _row_error(bad, column, f"'{periods[bad]}' is not an integer or an ISO date (YYYY-MM-DD)")
     raise ValueError(f"column '{column}': periods must be integers or ISO dates, not {dtype}")
 
@@ -82,7 +84,9 @@ def _first_true(mask: pl.Series) -> int:
 _LOOKUP_SPAN = 1 << 22
 
 
-def dense_codes(keys: pl.Series, *, compact: bool = False) -> tuple[npt.NDArray[np.signedinteger[Any]], pl.Series]:
+def dense_codes(
+    keys: pl.Series, *, compact: bool = False
+) -> tuple[npt.NDArray[np.signedinteger[Any]], pl.Series]:
     """Each key's 0-based rank among the distinct keys, and the distinct keys, sorted.
 
     The same as ``keys.rank("dense") - 1`` without a sort of every row: integer (and date) keys
@@ -98,7 +102,7 @@ def dense_codes(keys: pl.Series, *, compact: bool = False) -> tuple[npt.NDArray[
     [1, 0, 1]
     """
     dtype = keys.dtype
-    code_type = np.int32 if compact and len(keys) < 2**31 else np.int64
+    code_type: type[np.signedinteger[Any]] = np.int32 if compact and len(keys) < 2**31 else np.int64
     if len(keys) == 0:
         return np.zeros(0, dtype=code_type), keys
     if dtype.is_integer() or dtype == pl.Date:
@@ -111,13 +115,13 @@ def dense_codes(keys: pl.Series, *, compact: bool = False) -> tuple[npt.NDArray[
             seen[offset] = True
             rank = np.cumsum(seen, dtype=code_type) - 1
             distinct = pl.Series(keys.name, np.flatnonzero(seen) + low).cast(keys.to_physical().dtype)
-            return rank[offset], distinct.cast(dtype)
+            return np.asarray(rank[offset], dtype=code_type), distinct.cast(dtype)
     elif dtype == pl.String:
         distinct = keys.unique().sort()
-        codes = keys.cast(pl.Enum(distinct)).to_physical().to_numpy().astype(code_type)
-        return codes, distinct
+        codes = keys.cast(pl.Enum(distinct)).to_physical().to_numpy()
+        return np.asarray(codes, dtype=code_type), distinct
     distinct = keys.unique().sort()
-    return distinct.search_sorted(keys).to_numpy().astype(code_type), distinct
+    return np.asarray(distinct.search_sorted(keys).to_numpy(), dtype=code_type), distinct
 
 
 @dataclass(frozen=True)

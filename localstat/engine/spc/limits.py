@@ -100,8 +100,8 @@ def _down_columns(summed: FloatArray) -> FloatArray:
     """Each column's first-to-last total. NumPy reduces a single column (a 1-D array in effect)
     pairwise, so that case goes through a cumulative sum, which is sequential too."""
     if summed.shape[1] == 1:
-        return np.cumsum(summed[:, 0])[-1:] if summed.shape[0] else np.zeros(1)
-    return np.add.reduce(summed, axis=0)
+        return np.asarray(np.cumsum(summed[:, 0])[-1:], dtype=np.float64) if summed.shape[0] else np.zeros(1)
+    return np.asarray(np.add.reduce(summed, axis=0), dtype=np.float64)
 
 
 def _masked_mean(values: FloatArray, mask: BoolArray) -> tuple[FloatArray, IntArray]:
