@@ -18,13 +18,15 @@ renamed into place, so a failed run never leaves a half-written output.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-__all__ = ["FORMATS", "check_output", "read_frame", "write_frame"]
+__all__ = ["FORMATS", "check_output", "read_frame", "write_frame", "write_json"]
 
 #: File extensions the engine reads and writes, and the format each means.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
@@ -63,16 +65,25 @@ def read_frame(path: str | os.PathLike[str]) -> pl.DataFrame:
         raise ValueError(f"{file}: cannot be read as {kind}: {error}") from error
 
 
-def check_output(path: str | os.PathLike[str]) -> None:
+def check_output(path: str | os.PathLike[str], *, formats: tuple[str, ...] | None = None) -> None:
     """Refuse an output path that cannot be written (unknown type, no such directory) up front.
+
+    ``formats`` are the extensions allowed (default: the frame formats, :data:`FORMATS`).
 
     >>> check_output("nowhere/out.csv")
     Traceback (most recent call last):
     ...
     ValueError: nowhere/out.csv: the directory nowhere does not exist
+    >>> check_output("run.txt", formats=(".json",))
+    Traceback (most recent call last):
+    ...
+    ValueError: run.txt: unknown file type '.txt' (use .json)
     """
     file = Path(path)
-    _format(file)
+    if formats is None:
+        _format(file)
+    elif file.suffix.lower() not in formats:
+        raise ValueError(f"{file}: unknown file type '{file.suffix}' (use {', '.join(formats)})")
     directory = file.parent if str(file.parent) else Path(".")
     if not directory.is_dir():
         raise ValueError(f"{file}: the directory {directory} does not exist")
@@ -100,6 +111,28 @@ def write_frame(frame: pl.DataFrame, path: str | os.PathLike[str]) -> None:
             frame.write_csv(temporary, float_precision=None, check_extension=False)
         else:
             frame.write_parquet(temporary)
+        os.replace(temporary, file)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_json(record: dict[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write a record as indented JSON, atomically (a parameter record beside the frames).
+
+    >>> import tempfile, pathlib
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "run.json"
+    >>> write_json({"engine_version": "0.1.0"}, path)
+    >>> path.read_text().splitlines()[1]
+    '  "engine_version": "0.1.0"'
+    """
+    check_output(path, formats=(".json",))
+    file = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(record, out, indent=2, default=str)
+            out.write("\n")
         os.replace(temporary, file)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

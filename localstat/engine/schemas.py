@@ -26,6 +26,7 @@ __all__ = [
     "SCHEMAS",
     "Column",
     "DataError",
+    "FileSchema",
     "Schema",
     "check_rows",
     "float_column",
@@ -38,24 +39,37 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 class DataError(ValueError):
-    """Bad input, located: ``row`` is 1-based (None for the whole column), ``column`` its name.
+    """Bad input, located: ``row`` is 1-based (None for the whole column), ``column`` its name,
+    ``source`` the frame it is in when a function reads several.
 
     >>> str(DataError("must be greater than zero", row=4, column="denominator"))
     "row 4, column 'denominator': must be greater than zero"
-    >>> str(DataError("is missing", column="unit"))
-    "column 'unit': is missing"
+    >>> str(DataError("is missing", column="unit", source="hierarchy"))
+    "hierarchy: column 'unit': is missing"
     """
 
-    def __init__(self, message: str, *, row: int | None = None, column: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, row: int | None = None, column: str | None = None, source: str | None = None
+    ) -> None:
         self.row = row
         self.column = column
         self.detail = message
+        self.source = source
         where = []
         if row is not None:
             where.append(f"row {row}")
         if column is not None:
             where.append(f"column '{column}'")
-        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+        located = f"{', '.join(where)}: {message}" if where else message
+        super().__init__(f"{source}: {located}" if source else located)
+
+    def within(self, source: str) -> DataError:
+        """The same error, said to be in ``source``.
+
+        >>> str(DataError("is missing", row=2, column="parent").within("hierarchy"))
+        "hierarchy: row 2, column 'parent': is missing"
+        """
+        return DataError(self.detail, row=self.row, column=self.column, source=source)
 
 
 @dataclass(frozen=True)
@@ -67,8 +81,20 @@ class Column:
 
 
 @dataclass(frozen=True)
+class FileSchema:
+    """Another file a verb reads or writes, named by its option: its columns (``optional``
+    ones may be left out) and what it is for."""
+
+    option: str
+    summary: str
+    columns: tuple[Column, ...]
+    optional: tuple[Column, ...] = ()
+
+
+@dataclass(frozen=True)
 class Schema:
-    """What a verb reads and writes. ``inputs`` are required unless listed in ``optional``."""
+    """What a verb reads and writes. ``inputs`` are required unless listed in ``optional``;
+    ``files`` are the other files it reads or writes, each behind its own option."""
 
     verb: str
     summary: str
@@ -76,6 +102,7 @@ class Schema:
     outputs: tuple[Column, ...]
     optional: tuple[Column, ...] = ()
     per_row: bool = True
+    files: tuple[FileSchema, ...] = ()
 
     def describe(self) -> str:
         """Plain-text description for ``--help``.
@@ -83,14 +110,22 @@ class Schema:
         >>> print(SCHEMAS["peers"].describe().splitlines()[0])
         input columns:
         """
+        every = [*self.inputs, *self.optional, *self.outputs]
+        for file in self.files:
+            every += [*file.columns, *file.optional]
+        width = max(14, *(len(c.name) + 1 for c in every))
         lines = ["input columns:"]
-        lines += [f"  {c.name:<14} {c.meaning}" for c in self.inputs]
-        lines += [f"  {c.name:<14} (optional) {c.meaning}" for c in self.optional]
+        lines += [f"  {c.name:<{width}} {c.meaning}" for c in self.inputs]
+        lines += [f"  {c.name:<{width}} (optional) {c.meaning}" for c in self.optional]
         if self.per_row:
             lines.append("output: every input row, in input order, with every input column, plus:")
         else:
             lines.append("output columns:")
-        lines += [f"  {c.name:<14} {c.meaning}" for c in self.outputs]
+        lines += [f"  {c.name:<{width}} {c.meaning}" for c in self.outputs]
+        for file in self.files:
+            lines += ["", f"{file.option}: {file.summary}"]
+            lines += [f"  {c.name:<{width}} {c.meaning}" for c in file.columns]
+            lines += [f"  {c.name:<{width}} (optional) {c.meaning}" for c in file.optional]
         return "\n".join(lines)
 
 
@@ -100,6 +135,25 @@ _INTERVALS = (
     Column("upper_95", "upper limit of the 95% confidence interval"),
     Column("lower_998", "lower limit of the 99.8% confidence interval"),
     Column("upper_998", "upper limit of the 99.8% confidence interval"),
+)
+
+_SHARE_COLUMNS = (
+    Column("share_significantly_better", "share of its series significantly better than national"),
+    Column("share_better", "... better or significantly better than national"),
+    Column("share_worse", "... worse or significantly worse than national"),
+    Column("share_significantly_worse", "... significantly worse than national"),
+    Column("share_better_than_peers", "... better than its peer group (of those compared)"),
+    Column("share_worse_than_peers", "... worse than its peer group"),
+    Column("share_targets_met", "... of its series with a target: met"),
+    Column("share_targets_on_track", "... on track"),
+    Column("share_targets_at_risk", "... at risk"),
+    Column("share_targets_off_track", "... off track"),
+    Column("share_targets_missed", "... missed"),
+    Column("share_below_standard", "... of its series with a standard: below it"),
+    Column("share_improving", "... with a recent trend: improving"),
+    Column("share_worsening", "... worsening"),
+    Column("share_special_cause_improvement", "... with an SPC judgement: special cause improvement"),
+    Column("share_special_cause_concern", "... special cause concern"),
 )
 
 #: The frames each verb reads and writes.
@@ -212,6 +266,182 @@ SCHEMAS: dict[str, Schema] = {
             Column("distance", "Euclidean distance between standardised context values"),
         ),
         per_row=False,
+    ),
+    "assess": Schema(
+        verb="assess",
+        summary="judgements of every unit, intermediate-tier body and the nation at an as-of period",
+        inputs=(
+            Column("unit", "front line unit code (text or integer)"),
+            Column("indicator", "indicator code"),
+            Column("period", "ISO date (YYYY-MM-DD) or integer; one row per unit, indicator and period"),
+            Column("numerator", "events, cases or observed count (zero or more); blank: no point"),
+        ),
+        optional=(Column("denominator", "population, sample or expected count (> 0); not read for counts"),),
+        outputs=(
+            Column("level", "unit, tier (an intermediate-tier body, pooled) or national (pooled)"),
+            Column("unit", "the unit's or body's code (empty for the national row)"),
+            Column("parent", "its performance manager in --hierarchy (empty: none)"),
+            Column("indicator", "indicator code"),
+            Column("service", "the indicator's service (--indicators)"),
+            Column("period", "the period judged: the indicator's latest on or before --as-of"),
+            Column("last_period", "the series' latest period with a point"),
+            Column("numerator", "numerator at the period (pooled: the sum over its units)"),
+            Column("denominator", "denominator at the period (pooled: the sum; empty for counts)"),
+            Column("units", "units with a value at the period (1 or 0 for a unit)"),
+            Column("value", "numerator / denominator x multiplier (a count: numerator x multiplier)"),
+            Column("lower_95", "lower 95% limit: Wilson (proportion), exact/Byar's (rate, ratio, count)"),
+            Column("upper_95", "upper 95% limit"),
+            Column("lower_998", "lower 99.8% limit"),
+            Column("upper_998", "upper 99.8% limit"),
+            Column("method", "wilson, exact (fewer than 10 events) or byars"),
+            Column("national_value", "the national (pooled) value at the period"),
+            Column("vs_national", "significantly_better ... significantly_worse, not_compared (Fingertips)"),
+            Column("parent_value", "the parent's pooled value"),
+            Column("vs_parent", "the value against the parent's"),
+            Column("peer_value", "the peer group's pooled value (front line units only)"),
+            Column("peers", "peers with a value at the period"),
+            Column("vs_peers", "the value against the peer group's"),
+            Column("standard", "the indicator's standard (--indicators)"),
+            Column("vs_standard", "met, below, no_value or not_compared (neutral polarity)"),
+            Column("target_scope", "own (the row's own target) or national (a target with no unit)"),
+            Column("target_level", "the target's level"),
+            Column("target_deadline", "the period from which the level must be met"),
+            Column("milestone", "the trajectory's milestone in force at the period"),
+            Column("target_status", "met, on_track, at_risk, off_track, missed, no_value, not_compared"),
+            Column("variation", "SPC type of the latest point (common_cause, special_cause_...)"),
+            Column("spc_rule", "the rule behind it: outside_limits, trend, two_of_three, shift"),
+            Column("spc_mean", "process mean"),
+            Column("spc_lpl", "lower process limit at the latest point"),
+            Column("spc_upl", "upper process limit at the latest point"),
+            Column("spc_points", "points the limits were computed from"),
+            Column("trial_limits", "true when fewer than 13 points"),
+            Column("assurance", "consistent_pass, consistent_fail or inconsistent (target, else standard)"),
+            Column(
+                "trend",
+                "improving, no_change, worsening (increasing/decreasing if neutral), cannot_be_calculated",
+            ),
+            Column("trend_slope", "weighted slope of the last five points per period"),
+            Column("trend_chi2", "its chi-squared statistic"),
+            Column("falls", "falls below the standard (a tier or the nation: of its units' series)"),
+            Column("recovered", "falls put right within --recovery-within periods"),
+            Column("not_recovered", "falls not put right in time"),
+            Column("recovery_pending", "falls too recent to tell"),
+            Column("absolute_score", "mean score of the absolute judgements (--bands scores)"),
+            Column("direction_score", "mean score of the trend and SPC variation"),
+        ),
+        per_row=False,
+        files=(
+            FileSchema(
+                "--indicators",
+                "one row per indicator (an indicator not listed is a proportion, higher is better)",
+                (Column("indicator", "indicator code"),),
+                (
+                    Column("statistic", "proportion (default), rate, ratio or count"),
+                    Column("polarity", "higher (default), lower or neutral"),
+                    Column("multiplier", "e.g. 100 for a percentage (default 1; rate 100000)"),
+                    Column("service", "the service it belongs to: positions are per unit and service"),
+                    Column("standard", "the level every unit must maintain (multiplied scale)"),
+                    Column("chart", "xmr (default), p_prime (proportions) or u_prime (rates, ratios)"),
+                ),
+            ),
+            FileSchema(
+                "--targets",
+                "one row per target",
+                (
+                    Column("indicator", "indicator code"),
+                    Column("level", "the level to reach (multiplied scale)"),
+                    Column("deadline", "the period from which the level must be met"),
+                ),
+                (Column("unit", "unit or body code; blank: the national target, for everyone else"),),
+            ),
+            FileSchema(
+                "--milestones",
+                "the trajectory of each target: a milestone is in force from its period to the next",
+                (
+                    Column("indicator", "indicator code"),
+                    Column("period", "the period it is for"),
+                    Column("level", "the level planned for that period"),
+                ),
+                (Column("unit", "the target's unit (blank: the national target's)"),),
+            ),
+            FileSchema(
+                "--context",
+                "context for most-similar peer groups (--k per unit)",
+                (
+                    Column("unit", "unit code"),
+                    Column("<context>", "every other column: numeric context variables"),
+                ),
+                (Column("group", "unit type: peers only from the same group, standardised within it"),),
+            ),
+            FileSchema(
+                "--peers",
+                "ready-made peer groups (instead of --context)",
+                (Column("unit", "unit code"), Column("peer", "one of its peers")),
+            ),
+            FileSchema(
+                "--hierarchy",
+                "each unit's performance manager; a body may have one of its own",
+                (Column("unit", "unit or body code"), Column("parent", "its performance manager")),
+                (Column("service", "the service it applies to (blank: every service)"),),
+            ),
+            FileSchema(
+                "--points",
+                "(output) every point's SPC type, for charts",
+                (
+                    Column("level", "unit, tier or national"),
+                    Column("unit", "unit or body code"),
+                    Column("indicator", "indicator code"),
+                    Column("period", "period"),
+                    Column("value", "the plotted value"),
+                    Column("mean", "process mean"),
+                    Column("lpl", "lower process limit"),
+                    Column("upl", "upper process limit"),
+                    Column("point_type", "common_cause, special_cause_improvement, ..."),
+                    Column("rule", "the special-cause rule, empty for common cause"),
+                ),
+            ),
+            FileSchema(
+                "--positions",
+                "(output) one row per unit and service",
+                (
+                    Column("unit", "unit code"),
+                    Column("parent", "its performance manager"),
+                    Column("service", "service (empty without a service column in --indicators)"),
+                    Column("series", "series with an absolute score"),
+                    Column("absolute_score", "mean absolute score of its series"),
+                    Column("direction_score", "mean direction score"),
+                    Column("absolute", "high, middle or low (--bands position thresholds)"),
+                    Column("direction", "improving, stable or declining"),
+                    Column("position", "e.g. improving_from_a_low_base, coasting, not_assessed"),
+                    Column("band", "excellent, good, fair, weak or poor (--bands rules)"),
+                    *_SHARE_COLUMNS,
+                ),
+            ),
+            FileSchema(
+                "--tiers",
+                "(output) one row per intermediate-tier body and service",
+                (
+                    Column("body", "body code"),
+                    Column("parent", "the body above it"),
+                    Column("service", "service"),
+                    Column(
+                        "series ...", "and every column after service in --positions, on its pooled values"
+                    ),
+                    Column("units", "its front line units (at every level below it)"),
+                    Column("share_excellent", "share of its banded units that are excellent"),
+                    Column("share_good", "... good"),
+                    Column("share_fair", "... fair"),
+                    Column("share_weak", "... weak"),
+                    Column("share_poor", "... poor"),
+                    Column("falls", "its units' falls below standard"),
+                    Column("recovered", "of which put right within --recovery-within periods"),
+                    Column("not_recovered", "not put right in time"),
+                    Column("recovery_pending", "too recent to tell"),
+                    Column("recovery_rate", "recovered / (recovered + not_recovered)"),
+                ),
+            ),
+            FileSchema("--parameters", "(output) the run's parameters and engine version, as JSON", ()),
+        ),
     ),
 }
 
