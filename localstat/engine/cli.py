@@ -18,6 +18,7 @@ import argparse
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -26,10 +27,13 @@ import polars as pl
 from localstat.engine.comparison import compare_with_benchmark, compare_with_target
 from localstat.engine.funnel import funnel_limits
 from localstat.engine.intervals import value_with_intervals
-from localstat.engine.io import check_output, read_frame, write_frame
+from localstat.engine.io import check_output, read_frame, write_frame, write_json
 from localstat.engine.peers import DEFAULT_K, most_similar_peers
 from localstat.engine.schemas import SCHEMAS, DataError, float_column, require_columns, text_column
 from localstat.engine.trend import recent_trend
+
+if TYPE_CHECKING:
+    from localstat.engine.assess.bands import BandRules
 
 __all__ = ["build_parser", "main"]
 
@@ -141,6 +145,63 @@ def _run_peers(args: argparse.Namespace) -> None:
     write_frame(most_similar_peers(frame, variables=variables, group=args.group, k=args.k), args.out)
 
 
+def _band_rules_file(path: str) -> BandRules:
+    # PyYAML is imported here: only assess reads YAML, and only when given a rules file.
+    import yaml
+
+    from localstat.engine.assess.bands import band_rules
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            raw = yaml.safe_load(handle)
+    except OSError as error:
+        raise ValueError(f"--bands {path}: {error.strerror or error}") from None
+    except yaml.YAMLError as error:
+        raise ValueError(f"--bands {path}: not valid YAML: {error}") from None
+    if not isinstance(raw, dict):
+        raise ValueError(f"--bands {path}: expected a mapping of rules (see docs/bands.md)")
+    try:
+        return band_rules(raw)
+    except ValueError as error:
+        raise ValueError(f"--bands {path}: {error}") from None
+
+
+def _run_assess(args: argparse.Namespace) -> None:
+    # Imported here so that the other verbs never pay for assess's import.
+    from localstat.engine.assess import assess
+
+    observations = read_frame(args.input)
+    frames: dict[str, pl.DataFrame | None] = {}
+    for name in ("indicators", "targets", "milestones", "context", "peers", "hierarchy"):
+        path = getattr(args, name)
+        try:
+            frames[name] = read_frame(path) if path else None
+        except ValueError as error:
+            raise ValueError(f"--{name}: {error}") from error
+    if frames["context"] is not None and frames["peers"] is not None:
+        raise ValueError("give --context (to find peer groups) or --peers (ready-made), not both")
+    rules = _band_rules_file(args.bands) if args.bands else None
+    result = assess(
+        observations,
+        bands=rules,
+        as_of=args.as_of,
+        profile=args.profile,
+        recovery_within=args.recovery_within,
+        peer_k=args.k,
+        points=bool(args.points),
+        workers=args.workers,
+        **frames,
+    )
+    write_frame(result.series, args.out)
+    for name in ("positions", "tiers"):
+        if getattr(args, name):
+            write_frame(getattr(result, name), getattr(args, name))
+    if args.points and result.points is not None:
+        write_frame(result.points, args.points)
+    if args.parameters:
+        write_json(result.parameters, args.parameters)
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
@@ -185,10 +246,10 @@ def _add_verb(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``localstat engine`` and its six verbs.
+    """The argument parser of ``localstat engine`` and its seven verbs.
 
     >>> sorted(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    ['compare', 'funnel', 'intervals', 'peers', 'spc', 'trend']
+    ['assess', 'compare', 'funnel', 'intervals', 'peers', 'spc', 'trend']
     """
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -337,7 +398,69 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="comma-separated context columns; default every column except unit and --group",
     )
+    _add_assess(verbs)
     return parser
+
+
+def _add_assess(verbs: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    assess = _add_verb(
+        verbs,
+        "assess",
+        _run_assess,
+        " One row per series (unit x indicator, each intermediate-tier body on its units' pooled"
+        " values, and the nation): value and intervals, comparisons with the national, parent and"
+        " peer values, standard, target and trajectory, SPC variation and assurance, recent trend"
+        " and the record of falls below standard; then each unit's position (absolute performance"
+        " x direction of travel) and band, and each body's, with its units' bands and its record.",
+    )
+    files = assess._action_groups[-1]
+    for option, meaning in (
+        ("--indicators", "statistic, polarity, multiplier, service, standard, chart per indicator"),
+        ("--targets", "targets: unit (blank: national), indicator, level, deadline"),
+        ("--milestones", "trajectories: unit, indicator, period, level"),
+        ("--context", "unit, optional group, numeric context: most-similar peer groups"),
+        ("--peers", "ready-made peer groups: unit, peer"),
+        ("--hierarchy", "unit, parent, optional service: who performance-manages whom"),
+        ("--points", "(output) every point's SPC type"),
+        ("--positions", "(output) each unit's position and band"),
+        ("--tiers", "(output) each intermediate-tier body's position, band, units' bands and record"),
+    ):
+        files.add_argument(option, metavar="FILE", default=None, help=meaning)
+    files.add_argument("--bands", metavar="FILE", default=None, help="band rules, YAML (docs/bands.md)")
+    files.add_argument(
+        "--parameters", metavar="FILE", default=None, help="(output) the run's parameters, JSON"
+    )
+    assess.add_argument(
+        "--as-of",
+        metavar="PERIOD",
+        default=None,
+        help="the period judged (ISO date or integer); default the latest in the data",
+    )
+    assess.add_argument(
+        "--profile",
+        choices=("nhsr", "mdc2023", "powerbi"),
+        default="nhsr",
+        help="SPC rule profile; default nhsr",
+    )
+    assess.add_argument(
+        "--recovery-within",
+        type=_positive_int,
+        default=3,
+        metavar="N",
+        help="periods within which a fall below standard must be put right; default 3",
+    )
+    assess.add_argument(
+        "--k",
+        type=_positive_int,
+        default=DEFAULT_K,
+        help=f"peers per unit with --context; default {DEFAULT_K}",
+    )
+    assess.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="indicators judged at once; default one per core, up to two (results never depend on it)",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -359,9 +482,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Callable[[argparse.Namespace], None] = args.handler
     try:
         # Fail before the work, not after it, when an output cannot be written.
-        for output in (args.out, getattr(args, "summary", None)):
-            if output:
-                check_output(output)
+        for name in ("out", "summary", "points", "positions", "tiers"):
+            if getattr(args, name, None):
+                check_output(getattr(args, name))
+        if getattr(args, "parameters", None):
+            check_output(args.parameters, formats=(".json",))
         handler(args)
     except (ValueError, OSError) as error:
         # Bad input is the user's to fix: say what and where, without a traceback.

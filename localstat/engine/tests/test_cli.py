@@ -382,6 +382,7 @@ VERB_HELP = {
     "funnel": ["--statistic", "--overdispersion", "spiegelhalter", "significance", "phi", "tau2", "low_998"],
     "trend": ["series", "period", "lower_95", "upper_95", "cannot_be_calculated", "chi2", "slope"],
     "peers": ["--k", "--group", "--variables", "unit", "peer", "rank", "distance"],
+    "assess": ["--as-of", "--hierarchy", "--bands", "--positions", "--tiers", "vs_national", "band"],
 }
 
 
