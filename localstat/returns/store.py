@@ -125,7 +125,10 @@ def write_import(
     )
     # In key order, so each index is appended to rather than scattered into.
     rows = rows.sort("unit_id", "indicator_id", "period_start")
-    bulk.insert_frame(OBS, rows, progress=lambda done: note("written", min(done, total), total))
+    # Progress in the file's rows: a row may give several values (the NHS layout gives two).
+    bulk.insert_frame(
+        OBS, rows, progress=lambda done: note("written", done * total // max(rows.height, 1), total)
+    )
 
     bulk.update_by_ids(
         RET,
