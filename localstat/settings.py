@@ -151,6 +151,10 @@ WHITENOISE_MANIFEST_STRICT = False
 #: Uploads through the web or the API with more rows than this run as a background task with a job page.
 LOCALSTAT_ASYNC_ROWS = int(os.environ.get("LOCALSTAT_ASYNC_ROWS", "10000"))
 
+# After approvals: "auto" judges small approvals in the request and hands bulk ones to the worker;
+# "inline" always judges at once, "task" always hands over, "off" waits for the next full run.
+LOCALSTAT_ASSESS_ON_APPROVAL = os.environ.get("LOCALSTAT_ASSESS_ON_APPROVAL", "auto")
+
 TASKS = {"default": {"BACKEND": os.environ.get("LOCALSTAT_TASKS_BACKEND", "django_tasks_db.DatabaseBackend")}}
 
 EMAIL_BACKEND = os.environ.get("LOCALSTAT_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

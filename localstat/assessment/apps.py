@@ -8,3 +8,7 @@ class AssessmentConfig(AppConfig):
 
     def ready(self) -> None:
         from localstat.assessment import permissions  # noqa: F401  (registers the assessment's actions)
+        from localstat.assessment.updates import on_returns_approved
+        from localstat.returns.signals import returns_approved
+
+        returns_approved.connect(on_returns_approved, dispatch_uid="assessment.on_returns_approved")

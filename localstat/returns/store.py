@@ -12,11 +12,13 @@ from datetime import date
 from typing import Any
 
 import polars as pl
+from django.db import transaction
 from django.db.models import F
 
 from localstat.returns import bulk
 from localstat.returns.choices import ReturnStatus
 from localstat.returns.models import Observation, QualityWarning, Return
+from localstat.returns.signals import returns_approved
 
 OBS = Observation._meta.db_table
 RET = Return._meta.db_table
@@ -188,8 +190,11 @@ def record_receipt(return_ids: list[int], *, as_of: date, on_deadline: bool) -> 
 def approve_return_ids(return_ids: list[int], *, user_id: int | None, now: Any) -> None:
     """Approve returns: their current values become the approved ones, the returns are locked.
 
-    The values a correction replaces stay approved until the correction itself is approved.
+    The values a correction replaces stay approved until the correction itself is approved. Once
+    the transaction commits, ``signals.returns_approved`` tells whoever listens which indicators
+    changed.
     """
+    indicator_ids: set[int] = set()
     for start in range(0, len(return_ids), bulk.ID_CHUNK):
         chunk = return_ids[start : start + bulk.ID_CHUNK]
         Observation.objects.filter(
@@ -205,3 +210,12 @@ def approve_return_ids(return_ids: list[int], *, user_id: int | None, now: Any) 
             sent_back_reason="",
             updated_at=now,
         )
+        indicator_ids.update(
+            Observation.objects.filter(return_record_id__in=chunk, approved_current=True)
+            .values_list("indicator_id", flat=True)
+            .distinct()
+        )
+    approved = list(return_ids)
+    transaction.on_commit(
+        lambda: returns_approved.send(sender=Return, return_ids=approved, indicator_ids=sorted(indicator_ids))
+    )

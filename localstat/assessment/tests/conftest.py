@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from localstat.chain import services as chain
+from localstat.chain.choices import Role
 from localstat.core.clock import set_reference_date
 from localstat.framework import services as framework
 from localstat.framework.choices import Periodicity, Polarity, Statistic
@@ -47,6 +49,7 @@ SERIES = {"U1": ashford, "U2": bramley, "U3": carlton, "U4": denton}
 class Assessed:
     scenario: Any
     indicator: Indicator
+    morgan_of_south: Any
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.scenario, name)
@@ -94,4 +97,9 @@ def assessed(scenario: Any) -> Assessed:
         acting_user=None,
     )
     import_file(content=csv_for(SERIES, MONTHS), name="ae.csv", approve=True, acting_user=None)
-    return Assessed(scenario=scenario, indicator=indicator)
+    # South needs its own performance manager to approve Carlton's and Denton's returns.
+    south_manager = chain.create_person(username="piers", password="x" * 12, acting_user=None)
+    chain.add_membership(
+        user=south_manager, organisation=scenario.south, role=Role.PERFORMANCE_MANAGER, acting_user=None
+    )
+    return Assessed(scenario=scenario, indicator=indicator, morgan_of_south=south_manager)
