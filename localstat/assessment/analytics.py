@@ -123,3 +123,11 @@ def read_points(run_id: int, *, unit: str | None, indicator: str) -> pl.DataFram
     frame = pl.scan_parquet(path).filter(pl.col("indicator") == indicator)
     frame = frame.filter(pl.col("unit").is_null() if unit is None else pl.col("unit") == unit)
     return frame.sort("period").collect()
+
+
+def total_rows() -> int:
+    """Rows in the whole copy, read from the files' metadata."""
+    files = sorted(analytics_dir().glob("*.parquet"))
+    if not files:
+        return 0
+    return int(pl.scan_parquet(files).select(pl.len()).collect().item())

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 #: Approvals of more returns than this are judged by the worker, not in the approving request.
 INLINE_RETURNS = 50
+#: Below this many approved observations in all, an approval re-judges everything (a fraction of a
+#: second), so positions and bands, which read every indicator of a unit, stay current too.
+FULL_RUN_ROWS = 250_000
 
 
 def update_indicators(indicator_codes: list[str], *, trigger: str) -> AssessmentRun | None:
@@ -32,6 +35,8 @@ def update_indicators(indicator_codes: list[str], *, trigger: str) -> Assessment
     if not AssessmentRun.objects.exists() or not indicator_codes:
         return None  # no full run yet: the first one will judge everything
     analytics.refresh(indicator_codes)
+    if analytics.total_rows() <= getattr(settings, "LOCALSTAT_FULL_RUN_ROWS", FULL_RUN_ROWS):
+        return run_assessment(acting_user=None, trigger=trigger, scope=RunScope.FULL)
     return run_assessment(
         indicators=indicator_codes, acting_user=None, trigger=trigger, scope=RunScope.UPDATE
     )

@@ -53,3 +53,16 @@ def test_updates_can_be_switched_off(assessed, settings, django_capture_on_commi
     with django_capture_on_commit_callbacks(execute=True):
         approve_return(return_record=correction, acting_user=assessed.morgan_of_south)
     assert AssessmentRun.objects.count() == 1
+
+
+def test_a_small_chain_is_re_judged_whole_so_positions_stay_current(
+    assessed, django_capture_on_commit_callbacks
+) -> None:
+    run_assessment(acting_user=None)
+    correction = _correct_carlton(7000)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_return(return_record=correction, acting_user=assessed.morgan_of_south)
+    update = AssessmentRun.objects.order_by("-id").first()
+    assert update.scope == "full"
+    assert update.trigger == "approval of 1 return(s)"
+    assert update.unit_assessments.filter(organisation=assessed.u3).exists()
