@@ -19,8 +19,9 @@ def _correct_carlton(numerator: int) -> Return:
 
 
 def test_approving_a_correction_updates_the_units_judgement_and_the_cross_section(
-    assessed, django_capture_on_commit_callbacks
+    assessed, settings, django_capture_on_commit_callbacks
 ) -> None:
+    settings.LOCALSTAT_FULL_RUN_ROWS = 10  # the copy is larger: only the indicator touched is re-judged
     run_assessment(acting_user=None)
     before_national = Judgement.objects.get(is_current=True, level="national").value
     correction = _correct_carlton(7000)
