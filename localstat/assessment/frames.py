@@ -11,7 +11,7 @@ from datetime import date
 
 import polars as pl
 
-from localstat.chain.choices import ChainRole
+from localstat.chain.choices import ChainRole, OrganisationKind
 from localstat.chain.models import ContextValue
 from localstat.chain.selectors import links_current_on
 from localstat.engine.peers import most_similar_peers
@@ -62,14 +62,22 @@ def indicators_frame(codes: Iterable[str], as_of: date) -> pl.DataFrame:
 
 
 def hierarchy_frame(as_of: date) -> pl.DataFrame:
-    """Every front line unit's performance manager on ``as_of``, per service."""
-    rows = (
-        links_current_on(as_of)
-        .filter(role=ChainRole.FRONT_LINE_UNIT)
-        .values_list("organisation__code", "accountable_to__code", "service__code")
+    """Every front line unit's performance manager on ``as_of``, per service; and every
+    intermediate-tier body's region where it has one (NHS areas under the NHS England regions), so
+    regions are judged on their pooled values too."""
+    current = links_current_on(as_of)
+    rows = list(
+        current.filter(role=ChainRole.FRONT_LINE_UNIT).values_list(
+            "organisation__code", "accountable_to__code", "service__code"
+        )
+    )
+    rows += list(
+        current.filter(
+            role=ChainRole.INTERMEDIATE_TIER, organisation__geographic_parent__kind=OrganisationKind.REGION
+        ).values_list("organisation__code", "organisation__geographic_parent__code", "service__code")
     )
     return pl.DataFrame(
-        list(rows), schema={"unit": pl.String, "parent": pl.String, "service": pl.String}, orient="row"
+        rows, schema={"unit": pl.String, "parent": pl.String, "service": pl.String}, orient="row"
     )
 
 
