@@ -131,3 +131,17 @@ def total_rows() -> int:
     if not files:
         return 0
     return int(pl.scan_parquet(files).select(pl.len()).collect().item())
+
+
+def write_peers(run_id: int, peers: pl.DataFrame) -> None:
+    """Keep the peer groups a run used (unit, peer), so its pages can highlight a unit's peers."""
+    directory = _points_dir(run_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    peers.write_parquet(directory / "peers.parquet")
+
+
+def read_peers(run_id: int, unit: str) -> list[str]:
+    path = _points_dir(run_id) / "peers.parquet"
+    if not path.exists():
+        return []
+    return pl.scan_parquet(path).filter(pl.col("unit") == unit).select("peer").collect()["peer"].to_list()

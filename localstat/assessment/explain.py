@@ -223,3 +223,36 @@ def _target_sentence(status: str, evidence: dict[str, Any], fmt: Any) -> str:
     if status == "off_track":
         return f"It is off track for {whose} of {fmt(level)}{by}: significantly below this period's milestone ({fmt(milestone)})."
     return ""
+
+
+#: Evidence shares of a position, as sentences ("2 of 3 indicators …"), most telling first.
+SHARE_PHRASES = (
+    ("share_significantly_better", "significantly better than England"),
+    ("share_significantly_worse", "significantly worse than England"),
+    ("share_targets_met", "meeting their target"),
+    ("share_targets_off_track", "off track for their target"),
+    ("share_below_standard", "below the national standard"),
+    ("share_special_cause_improvement", "showing a special-cause improvement"),
+    ("share_special_cause_concern", "showing a special-cause concern"),
+    ("share_improving", "with a significantly improving trend"),
+    ("share_worsening", "with a significantly worsening trend"),
+)
+
+
+def position_reasons(evidence: dict[str, Any]) -> list[str]:
+    """Why a unit sits where it does: the shares of its indicators behind each axis.
+
+    >>> position_reasons({"series": 4, "share_significantly_better": 0.5, "share_improving": 0.25})
+    ['2 of its 4 indicators are significantly better than England.', '1 of its 4 indicators is with a significantly improving trend.']
+    """
+    total = int(evidence.get("series") or 0)
+    reasons = []
+    for key, phrase in SHARE_PHRASES:
+        share = evidence.get(key)
+        if not total or not share:
+            continue
+        count = round(share * total)
+        if count:
+            verb = "is" if count == 1 else "are"
+            reasons.append(f"{count} of its {total} indicators {verb} {phrase}.")
+    return reasons

@@ -239,6 +239,7 @@ def run_assessment(
         _store_positions(run, result.tiers, TierAssessment, org_ids, service_ids, tier_columns)
     if result.points is not None:
         analytics.write_points(run.pk, result.points)
+    analytics.write_peers(run.pk, peers)
     timings["store"] = time.perf_counter() - mark
 
     proposals = propose_target_outcomes(run)

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from localstat.assessment import selectors
+from localstat.assessment import analytics, selectors
 from localstat.assessment.choices import Level
 from localstat.assessment.explain import (
     ASSURANCE_SHORT,
@@ -12,6 +12,7 @@ from localstat.assessment.explain import (
     TREND_SHORT,
     VARIATION_SHORT,
     judgement_sentences,
+    position_reasons,
 )
 from localstat.assessment.models import AssessmentRun, Judgement
 from localstat.chain.access import can, permitted_organisations
@@ -66,7 +67,11 @@ def organisation_performance(request: HttpRequest, code: str) -> HttpResponse:
             "organisation": organisation,
             "rows": [_row(j) for j in judgements],
             "assessments": [
-                {"a": a, "position": POSITION_PHRASES.get(a.position, a.position)}
+                {
+                    "a": a,
+                    "position": POSITION_PHRASES.get(a.position, a.position),
+                    "reasons": position_reasons(a.evidence),
+                }
                 for a in selectors.unit_assessments_of(organisation)
             ],
             "tiers": tiers,
@@ -109,6 +114,7 @@ def judgement_detail(request: HttpRequest, code: str, indicator: str) -> HttpRes
             "sentences": judgement_sentences(judgement, selectors.wording_for(judgement)),
             "chart": selectors.spc_chart_svg(judgement, points),
             "table": table,
+            "highlight": [organisation.code, *analytics.read_peers(judgement.run_id, organisation.code)],
         },
     )
 

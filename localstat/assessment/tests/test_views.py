@@ -95,3 +95,8 @@ def test_performance_leads_each_person_to_their_own_place(assessed, run) -> None
     assert _client(assessed.sam).get(reverse("performance_home")).url == reverse(
         "organisation_performance", args=["U1"]
     )
+
+
+def test_the_summary_gives_the_reasons_for_the_position(assessed, run) -> None:
+    html = _client(assessed.sam).get(reverse("organisation_performance", args=["U1"])).content.decode()
+    assert "1 of its 1 indicators is showing a special-cause improvement." in html
