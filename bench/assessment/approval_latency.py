@@ -56,7 +56,11 @@ def main() -> None:
     client = Client()
     client.force_login(manager)
     waiting = list(
-        Return.objects.filter(status=ReturnStatus.SUBMITTED, unit__chain_links__accountable_to__code="Q70", collection__code="NHS-AE")
+        Return.objects.filter(
+            status=ReturnStatus.SUBMITTED,
+            unit__chain_links__accountable_to__code="Q70",
+            collection__code="NHS-AE",
+        )
         .select_related("unit")
         .order_by("unit__code")[: args.runs]
     )
@@ -70,10 +74,14 @@ def main() -> None:
             approve_return(return_record=ret, acting_user=manager)
         approved = time.perf_counter()
         response = client.get(reverse("judgement_detail", args=[ret.unit.code, "AE4H"]))
-        shown = Judgement.objects.filter(is_current=True, organisation=ret.unit, indicator__code="AE4H", run_id__gt=last_run).exists()
+        shown = Judgement.objects.filter(
+            is_current=True, organisation=ret.unit, indicator__code="AE4H", run_id__gt=last_run
+        ).exists()
         finished = time.perf_counter()
         if response.status_code != 200 or not shown:
-            sys.exit(f"{ret.unit.code}: the page did not show a new judgement (status {response.status_code}).")
+            sys.exit(
+                f"{ret.unit.code}: the page did not show a new judgement (status {response.status_code})."
+            )
         approvals.append(approved - started)
         latencies.append(finished - started)
     full = []
