@@ -17,7 +17,7 @@ import polars as pl
 from localstat.engine.assess.bands import BandRules
 from localstat.engine.assess.chain import DeliveryChain, local_bodies, pool_up
 from localstat.engine.assess.frames import Tables, points_frame
-from localstat.engine.assess.judge import Arrays, judge_panel, plotted_values
+from localstat.engine.assess.judge import Arrays, judge_panel
 from localstat.engine.assess.observations import IndicatorChunk
 from localstat.engine.assess.specs import IndicatorSpec
 from localstat.engine.assess.targets import BoundTargets, TargetLookup
@@ -101,17 +101,34 @@ def _pooled_value(x: FloatArray, n: FloatArray, spec: IndicatorSpec) -> FloatArr
     return value
 
 
+#: Cells of a unit grid judged at a time: a few MB per temporary array, so the many passes over a
+#: block run in cache and reuse freed memory, rather than streaming the grid from RAM each time.
+BLOCK_CELLS = 1 << 18
+
+
+def _blocks(rows: int, periods: int) -> list[slice]:
+    """Row blocks of about :data:`BLOCK_CELLS` cells (every row is independent of the others)."""
+    size = max(1, BLOCK_CELLS // max(periods, 1))
+    return [slice(start, min(start + size, rows)) for start in range(0, rows, size)]
+
+
 def _pooled(chunk: IndicatorChunk, above: _Chain) -> tuple[FloatArray, FloatArray, FloatArray]:
     """The bodies' and then the nation's summed grids, and how many units each has at the end."""
-    present = ~np.isnan(chunk.x)
-    x0 = np.where(present, chunk.x, 0.0)
-    n0 = np.where(present, chunk.n, 0.0)
-    body_x = pool_up(x0, above.unit_parent, above.body_parent)
-    body_n = pool_up(n0, above.unit_parent, above.body_parent)
-    body_units = pool_up(present[:, -1].astype(np.float64), above.unit_parent, above.body_parent)
-    pooled_x = np.vstack([body_x, x0.sum(axis=0)[None, :]])
-    pooled_n = np.vstack([body_n, n0.sum(axis=0)[None, :]])
-    units = np.append(body_units, present[:, -1].sum())
+    bodies, periods = above.bodies.size, chunk.x.shape[1]
+    pooled_x = np.zeros((bodies + 1, periods))
+    pooled_n = np.zeros((bodies + 1, periods))
+    for block in _blocks(*chunk.x.shape):
+        present = ~np.isnan(chunk.x[block])
+        x0 = np.where(present, chunk.x[block], 0.0)
+        n0 = np.where(present, chunk.n[block], 0.0)
+        pooled_x[:bodies] += pool_up(x0, above.unit_parent[block], above.body_parent)
+        pooled_n[:bodies] += pool_up(n0, above.unit_parent[block], above.body_parent)
+        pooled_x[bodies] += x0.sum(axis=0)
+        pooled_n[bodies] += n0.sum(axis=0)
+    reporting = ~np.isnan(chunk.x[:, -1])
+    units = np.append(
+        pool_up(reporting.astype(np.float64), above.unit_parent, above.body_parent), reporting.sum()
+    )
     # A body or a nation with no unit reporting in a period has no point there.
     empty = pooled_n == 0
     pooled_x[empty] = np.nan
@@ -156,20 +173,25 @@ def judge_indicator(
     unit_rows = slice(0, units)
     pooled_rows = slice(units, None)
 
-    plotted = plotted_values(x, n, spec)
-    judged_units = judge_panel(
-        x,
-        n,
-        spec,
-        profile=shared.profile,
-        national=national,
-        parent=body_values[above.unit_parent],
-        peers=peer_value,
-        targets=_rows(lookup, unit_rows),
-        scores=shared.rules.scores,
-        plotted=plotted,
-        record=_standard(chunk, spec, lookup, shared),
-    )
+    unit_targets = _rows(lookup, unit_rows)
+    standard = _standard(chunk, spec, lookup, shared)
+    parent_values = body_values[above.unit_parent]
+    parts = [
+        judge_panel(
+            x[block],
+            n[block],
+            spec,
+            profile=shared.profile,
+            national=national,
+            parent=parent_values[block],
+            peers=peer_value[block],
+            targets=_rows(unit_targets, block),
+            scores=shared.rules.scores,
+            record=None if standard is None else (standard[0][block], standard[1][block], standard[2]),
+        )
+        for block in _blocks(*x.shape)
+    ]
+    judged_units = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     judged_pooled = judge_panel(
         pooled_x,
         pooled_n,

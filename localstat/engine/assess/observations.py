@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
@@ -141,7 +142,7 @@ class KeyIndex:
 
     distinct: pl.Series
     low: int
-    table: npt.NDArray[np.int32] | None
+    table: IntArray | None
 
     def ids(self, column: pl.Series) -> IntArray:
         """The id of every value of ``column`` (all of which must be among ``distinct``)."""
@@ -154,8 +155,9 @@ class KeyIndex:
         return self.distinct.search_sorted(column).to_numpy().astype(np.int64)
 
 
-def key_index(column: pl.Series, blocks: list[slice]) -> KeyIndex:
-    """Index a column's distinct values, reading it a block of rows at a time.
+def key_index(column: pl.Series, blocks: list[slice], pool: Executor | None = None) -> KeyIndex:
+    """Index a column's distinct values, reading it a block of rows at a time (on ``pool``'s
+    threads when given).
 
     >>> index = key_index(pl.Series([30, 10, 30]), [slice(0, 3)])
     >>> index.distinct.to_list(), index.ids(pl.Series([10, 30])).tolist()
@@ -167,11 +169,16 @@ def key_index(column: pl.Series, blocks: list[slice]) -> KeyIndex:
         low, high = int(physical_column.min()), int(physical_column.max())  # type: ignore[arg-type]
         span = high - low + 1
         if span <= max(4 * len(column), 1 << 22):
-            seen = np.zeros(span, dtype=np.bool_)
-            for block in blocks:
+
+            def present(block: slice) -> npt.NDArray[np.bool_]:
+                seen = np.zeros(span, dtype=np.bool_)
                 values = physical_column.slice(block.start, block.stop - block.start).to_numpy()
                 seen[values - low if low else values] = True
-            table = (np.cumsum(seen, dtype=np.int64) - 1).astype(np.int32)
+                return seen
+
+            found = pool.map(present, blocks) if pool is not None else map(present, blocks)
+            seen = np.logical_or.reduce([np.zeros(span, dtype=np.bool_), *found])
+            table = np.cumsum(seen, dtype=np.int64) - 1
             distinct = (
                 pl.Series(column.name, np.flatnonzero(seen) + low).cast(physical_column.dtype).cast(dtype)
             )
@@ -208,19 +215,24 @@ class UnitRuns:
         return (np.cumsum(present) - 1)[rank], self.units[present]
 
 
-def _unit_runs(unit: pl.Series, starts: IntArray) -> list[tuple[IntArray, pl.Series]] | None:
+def _unit_runs(
+    unit: pl.Series, starts: IntArray, pool: Executor | None = None
+) -> list[tuple[IntArray, pl.Series]] | None:
     """Each indicator's unit runs (first row, unit code), or None unless every indicator's rows
     come unit by unit in ascending order."""
-    found: list[tuple[IntArray, pl.Series]] = []
-    for start, end in itertools.pairwise(starts):
-        codes = unit.slice(int(start), int(end - start))
+
+    def runs(bounds: tuple[int, int]) -> tuple[IntArray, pl.Series] | None:
+        codes = unit.slice(int(bounds[0]), int(bounds[1] - bounds[0]))
         first = np.flatnonzero((codes != codes.shift(1)).fill_null(True).to_numpy()).astype(np.int64)
         heads = codes.gather(first)
         # Neighbouring runs differ by construction, so sorted heads are strictly increasing.
-        if not heads.is_sorted():
-            return None
-        found.append((first, heads))
-    return found
+        return (first, heads) if heads.is_sorted() else None
+
+    pairs = list(itertools.pairwise(starts))
+    found = list(pool.map(runs, pairs) if pool is not None else map(runs, pairs))
+    if any(item is None for item in found):
+        return None
+    return [item for item in found if item is not None]
 
 
 @dataclass(frozen=True)
@@ -279,7 +291,7 @@ class ObservationSource:
         )
         periods = self.period_index.ids(frame["period"])
         kept: IntArray | None = None
-        if periods.size and periods.max() > last:
+        if last < len(self.periods) - 1 and periods.size and periods.max() > last:
             kept = np.flatnonzero(periods <= last)
             periods = periods[kept]
             frame = frame[kept]
@@ -384,8 +396,9 @@ def _located(error: DataError, locate: Locate) -> DataError:
     return DataError(error.detail, row=row, column=error.column)
 
 
-def observation_source(frame: pl.DataFrame) -> ObservationSource:
-    """Check an observations frame's codes and periods, index them and find each indicator's rows.
+def observation_source(frame: pl.DataFrame, pool: Executor | None = None) -> ObservationSource:
+    """Check an observations frame's codes and periods, index them and find each indicator's rows
+    (reading blocks of rows on ``pool``'s threads when given).
 
     >>> observation_source(pl.DataFrame({"unit": ["a"], "indicator": ["X"], "period": ["May"],
     ...                                  "numerator": [1]}))
@@ -421,10 +434,10 @@ def observation_source(frame: pl.DataFrame) -> ObservationSource:
     blocks = [
         slice(start, min(start + _BLOCK_ROWS, frame.height)) for start in range(0, frame.height, _BLOCK_ROWS)
     ]
-    runs = _unit_runs(frame["unit"], starts) if order is None else None
+    runs = _unit_runs(frame["unit"], starts, pool) if order is None else None
     unit_runs: list[UnitRuns] | None = None
     if runs is None:
-        units = key_index(frame["unit"], blocks)
+        units = key_index(frame["unit"], blocks, pool)
     else:
         # Series-major rows: the units are the runs' heads, found without indexing every row.
         heads = pl.concat([head for _, head in runs]) if runs else frame["unit"].head(0)
@@ -436,7 +449,7 @@ def observation_source(frame: pl.DataFrame) -> ObservationSource:
     return ObservationSource(
         frame=frame,
         units=units,
-        period_index=key_index(periods, blocks),
+        period_index=key_index(periods, blocks, pool),
         codes=codes,
         starts=starts,
         order=order,

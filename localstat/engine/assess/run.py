@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +31,7 @@ from localstat.engine.assess.specs import indicator_specs, spec_for
 from localstat.engine.assess.targets import read_targets
 from localstat.engine.peers import DEFAULT_K, most_similar_peers
 from localstat.engine.schemas import DataError, require_columns, text_column
-from localstat.engine.spc import profile_named
+from localstat.engine.spc import Profile, profile_named
 
 __all__ = ["Assessment", "assess"]
 
@@ -71,18 +71,21 @@ def _reading(source: str) -> Iterator[None]:
         raise ValueError(f"{source}: {error}") from None
 
 
-def _peer_pairs(
-    context: pl.DataFrame | None, peers: pl.DataFrame | None, k: int, unit_codes: pl.Series
-) -> tuple[IntArray, IntArray]:
-    """Each unit's peers as two arrays of positions among the unit codes (pairs naming a unit
-    with no observations are dropped)."""
+def _peer_frame(context: pl.DataFrame | None, peers: pl.DataFrame | None, k: int) -> pl.DataFrame | None:
+    """Each unit's peers as (unit, peer) codes: ready-made, or found from the context."""
     if peers is not None:
         require_columns(peers, ["unit", "peer"])
-        pairs = pl.DataFrame({"unit": text_column(peers, "unit"), "peer": text_column(peers, "peer")})
-    elif context is not None:
+        return pl.DataFrame({"unit": text_column(peers, "unit"), "peer": text_column(peers, "peer")})
+    if context is not None:
         found = most_similar_peers(context, group="group" if "group" in context.columns else None, k=k)
-        pairs = found.select(pl.col("unit").cast(pl.String), pl.col("peer").cast(pl.String))
-    else:
+        return found.select(pl.col("unit").cast(pl.String), pl.col("peer").cast(pl.String))
+    return None
+
+
+def _peer_positions(pairs: pl.DataFrame | None, unit_codes: pl.Series) -> tuple[IntArray, IntArray]:
+    """The pairs as positions among the unit codes (pairs naming a unit with no observations are
+    dropped)."""
+    if pairs is None:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     lookup = pl.DataFrame({"code": unit_codes, "at": np.arange(len(unit_codes), dtype=np.int64)})
     unit = pairs.join(lookup, left_on="unit", right_on="code", how="left", maintain_order="left")["at"]
@@ -139,7 +142,49 @@ def assess(
         )
     chosen = profile_named(profile)
     rules = bands or DEFAULT_BAND_RULES
-    source = observation_source(observations)
+    # Indicators are independent, and so are the peer groups and the observations' index: numpy
+    # and Polars release the GIL, so threads share the cores.
+    threads = workers if workers is not None else min(2, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
+        finding_peers = pool.submit(_peer_frame, context, peers, peer_k)
+        return _assess(
+            observations,
+            pool if threads > 1 else None,
+            finding_peers,
+            indicators=indicators,
+            targets=targets,
+            milestones=milestones,
+            peers_given=peers is not None,
+            context_given=context is not None,
+            hierarchy=hierarchy,
+            rules=rules,
+            as_of=as_of,
+            chosen=chosen,
+            recovery_within=recovery_within,
+            peer_k=peer_k,
+            points=points,
+        )
+
+
+def _assess(
+    observations: pl.DataFrame,
+    pool: ThreadPoolExecutor | None,
+    finding_peers: Future[pl.DataFrame | None],
+    *,
+    indicators: pl.DataFrame | None,
+    targets: pl.DataFrame | None,
+    milestones: pl.DataFrame | None,
+    peers_given: bool,
+    context_given: bool,
+    hierarchy: pl.DataFrame | None,
+    rules: BandRules,
+    as_of: Any,
+    chosen: Profile,
+    recovery_within: int,
+    peer_k: int,
+    points: bool,
+) -> Assessment:
+    source = observation_source(observations, pool)
     with _reading("indicators"):
         specs = indicator_specs(indicators) if indicators is not None else {}
     for code in source.codes:
@@ -159,8 +204,8 @@ def assess(
     with _reading("hierarchy"):
         chain = delivery_chain(hierarchy) if hierarchy is not None else None
     chain_codes = chain.codes if chain is not None else pl.Series("unit", [], dtype=pl.String)
-    with _reading("peers" if peers is not None else "context"):
-        peer_unit, peer_peer = _peer_pairs(context, peers, peer_k, source.unit_codes)
+    with _reading("peers" if peers_given else "context"):
+        peer_unit, peer_peer = _peer_positions(finding_peers.result(), source.unit_codes)
     chosen_specs = [spec_for(specs, code) for code in source.codes]
     tables = Tables(
         codes=pl.concat([source.unit_codes, chain_codes]),
@@ -194,14 +239,8 @@ def assess(
         arrays, found = judge_indicator(chunk, spec, index, shared)
         return arrays, found, chunk.rows
 
-    # Indicators are independent: numpy and Polars release the GIL, so threads share the cores.
-    threads = workers if workers is not None else min(2, os.cpu_count() or 1)
     indices = range(len(source.codes)) if last >= 0 else range(0)
-    if threads > 1:
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            results = list(pool.map(judged, indices))
-    else:
-        results = [judged(index) for index in indices]
+    results = list(pool.map(judged, indices)) if pool is not None else [judged(index) for index in indices]
     parts = [result[0] for result in results if result is not None]
     point_parts = [result[1] for result in results if result is not None and result[1] is not None]
     observations_used = sum(result[2] for result in results if result is not None)
@@ -215,7 +254,7 @@ def assess(
         "recovery_within": recovery_within,
         "peers": {
             "k": peer_k,
-            "from": "peers" if peers is not None else "context" if context is not None else None,
+            "from": "peers" if peers_given else "context" if context_given else None,
         },
         "indicators": [spec.as_record() for spec in chosen_specs],
         "bands": rules.as_record(),
