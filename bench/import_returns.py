@@ -163,7 +163,7 @@ def _baseline(content: bytes) -> float:
     import polars as pl
     from django.db import connection, transaction
 
-    from localstat.returns import bulk
+    from localstat.core import bulk
     from localstat.returns.models import Observation
 
     frame = pl.read_csv(content, try_parse_dates=True)

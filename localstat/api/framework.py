@@ -16,11 +16,12 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from localstat.chain.access import NotPermitted
 from localstat.chain.models import Organisation, Service
 from localstat.core.clock import today
 from localstat.framework import selectors, services
 from localstat.framework.choices import ControlKind, ControlScope, Focus, TargetKind, TargetStatus
-from localstat.framework.errors import FrameworkError, NotPermitted
+from localstat.framework.errors import FrameworkError
 from localstat.framework.models import PSA, Control, Indicator, IndicatorVersion, Target
 
 router = Router(tags=["framework"])

@@ -6,12 +6,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from localstat.assessment.models import AssessmentRun, Judgement, TargetProposal
+from localstat.chain.access import Actor, authorise
 from localstat.core.audit import record_event
 from localstat.framework.choices import Polarity, TargetScope, TargetStatus
 from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Target
 from localstat.framework.services import record_target_met, record_target_missed
-from localstat.framework.services.authorise import Actor, authorise
 
 
 class ProposalError(FrameworkError):

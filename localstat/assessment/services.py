@@ -8,7 +8,6 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,16 +15,15 @@ from localstat.assessment import analytics, frames
 from localstat.assessment.choices import RunScope, RunStatus
 from localstat.assessment.models import AssessmentRun, Judgement, TierAssessment, UnitAssessment
 from localstat.assessment.proposals import propose_target_outcomes
+from localstat.chain.access import Actor
 from localstat.chain.models import Organisation, Service
 from localstat.core.audit import record_event
+from localstat.core.bulk import insert_frame, update_by_ids
 from localstat.core.clock import today
 from localstat.engine import ENGINE_VERSION
 from localstat.engine.assess import assess
 from localstat.engine.assess.labels import BANDS as BAND_WORDS
 from localstat.framework.models import Indicator
-from localstat.returns.bulk import insert_frame, update_by_ids
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 #: Series columns stored as model fields; every other column of the engine's frame goes to evidence.
 JUDGEMENT_FIELDS = (

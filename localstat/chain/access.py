@@ -22,11 +22,20 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from localstat.chain.choices import ChainRole, Role
 from localstat.chain.models import ChainLink, Membership, Organisation
 from localstat.chain.selectors import links_current_on
+
+#: Who acts: a person, an anonymous visitor (always refused), or ``None`` for the system itself
+#: (the demo, a background task, an assessment run), which services do not check.
+Actor = AbstractBaseUser | AnonymousUser | None
+
+
+class NotPermitted(PermissionDenied):
+    """The acting user (or token) may not take this action on this organisation."""
 
 
 class Relation(StrEnum):
@@ -132,3 +141,28 @@ def roles_of(user: AbstractBaseUser | AnonymousUser) -> list[Membership]:
         .select_related("organisation")
         .order_by("role", "organisation__code")
     )
+
+
+def authorise(acting_user: Actor, action_code: str, organisations: Iterable[Organisation]) -> None:
+    """Refuse with :class:`NotPermitted` unless ``acting_user`` may do the action on every organisation.
+
+    Every service that writes calls it first; ``None`` (the system) is not checked.
+    """
+    if acting_user is None:
+        return
+    wanted = {organisation.pk: organisation for organisation in organisations}
+    if not wanted:
+        return
+    allowed = set(
+        permitted_organisations(acting_user, action_code)
+        .filter(pk__in=list(wanted))
+        .values_list("pk", flat=True)
+    )
+    refused = sorted(o.code for pk, o in wanted.items() if pk not in allowed)
+    if refused:
+        action = get_action(action_code)
+        who = getattr(acting_user, "username", "") or "An anonymous visitor"
+        shown = ", ".join(refused[:10]) + (f" and {len(refused) - 10} more" if len(refused) > 10 else "")
+        raise NotPermitted(
+            f"{who} may not {action.description[0].lower()}{action.description[1:]} for {shown}."
+        )

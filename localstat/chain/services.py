@@ -6,9 +6,10 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 
+from localstat.chain.access import Actor
 from localstat.chain.choices import ChainRole, OrganisationKind, Role
 from localstat.chain.errors import ChainError
 from localstat.chain.models import (
@@ -22,8 +23,6 @@ from localstat.chain.models import (
 )
 from localstat.chain.selectors import current_link
 from localstat.core.audit import record_event
-
-Actor = AbstractBaseUser | AnonymousUser | None
 
 # The role a person may hold in an organisation follows that organisation's place in a chain.
 ROLE_NEEDS_CHAIN_ROLE: dict[str, set[str]] = {

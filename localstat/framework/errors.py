@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 
 class FrameworkError(ValidationError):
     """A write that would break one of the framework's rules; the message says which and why."""
-
-
-class NotPermitted(PermissionDenied):
-    """The acting user may not take this action on this organisation."""
 
 
 class CsvImportError(FrameworkError):

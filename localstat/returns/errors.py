@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from localstat.returns.files import FileRejected, RowError
 
 
 class ReturnsError(ValidationError):
     """A write that would break one of the returns' rules; the message says which and why."""
-
-
-class NotPermitted(PermissionDenied):
-    """The acting user (or token) may not take this action on this unit."""
 
 
 class GatewayRefusal(ReturnsError):
@@ -27,4 +23,4 @@ class ImportRejected(FileRejected):
     """An import refused as a whole: nothing was written; ``errors`` lists every problem by row and field."""
 
 
-__all__ = ["FileRejected", "GatewayRefusal", "ImportRejected", "NotPermitted", "ReturnsError", "RowError"]
+__all__ = ["FileRejected", "GatewayRefusal", "ImportRejected", "ReturnsError", "RowError"]

@@ -20,13 +20,14 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 
+from localstat.chain.access import Actor
 from localstat.chain.models import Organisation
+from localstat.core import bulk
 from localstat.core.audit import record_event
 from localstat.core.clock import today
-from localstat.returns import bulk, checks
+from localstat.returns import checks
 from localstat.returns.choices import ReturnStatus, Source
 from localstat.returns.errors import ImportRejected
 from localstat.returns.files import FileRejected, Layout, RowError, read_returns_file
@@ -41,7 +42,6 @@ from localstat.returns.resolve import (
 )
 from localstat.returns.store import approve_return_ids, existing_returns, write_import
 
-Actor = AbstractBaseUser | AnonymousUser | None
 #: Called as the work goes on: ``progress(stage, done, total)`` with stage "validated" or "written".
 Progress = Callable[[str, int, int], None]
 

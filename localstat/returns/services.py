@@ -8,16 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
-from localstat.chain.access import get_action, permitted_organisations
+from localstat.chain.access import Actor, NotPermitted, authorise, permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.audit import record_event
 from localstat.framework.choices import Periodicity
@@ -30,7 +29,7 @@ from localstat.returns.choices import (
     Source,
     WarningStatus,
 )
-from localstat.returns.errors import GatewayRefusal, NotPermitted, ReturnsError
+from localstat.returns.errors import GatewayRefusal, ReturnsError
 from localstat.returns.imports import ImportResult, import_observations
 from localstat.returns.models import (
     Collection,
@@ -44,7 +43,6 @@ from localstat.returns.models import (
 )
 from localstat.returns.store import approve_return_ids
 
-Actor = AbstractBaseUser | AnonymousUser | None
 #: A unit a collection asks, optionally only for the periods from its first to its last start date.
 UnitSpan = Organisation | tuple[Organisation, date | None, date | None]
 
@@ -59,25 +57,6 @@ PERIOD_DAYS = {
     Periodicity.FINANCIAL_YEAR: 365,
     Periodicity.YEAR: 365,
 }
-
-
-def authorise(acting_user: Actor, action_code: str, organisations: Iterable[Organisation]) -> None:
-    """Refuse with :class:`NotPermitted` unless the user may take the action on every organisation."""
-    if acting_user is None:
-        return
-    wanted = {o.pk: o for o in organisations}
-    allowed = set(
-        permitted_organisations(acting_user, action_code)
-        .filter(pk__in=list(wanted))
-        .values_list("pk", flat=True)
-    )
-    refused = sorted(o.code for pk, o in wanted.items() if pk not in allowed)
-    if refused:
-        action = get_action(action_code)
-        who = getattr(acting_user, "username", "") or "An anonymous visitor"
-        raise NotPermitted(
-            f"{who} may not {action.description[0].lower()}{action.description[1:]} for {', '.join(refused)}."
-        )
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import polars as pl
 from django.db import transaction
 from django.db.models import F
 
-from localstat.returns import bulk
+from localstat.core import bulk
 from localstat.returns.choices import ReturnStatus
 from localstat.returns.models import Observation, QualityWarning, Return
 from localstat.returns.signals import returns_approved

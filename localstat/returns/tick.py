@@ -18,10 +18,10 @@ import polars as pl
 from django.apps import apps
 from django.db import transaction
 
+from localstat.core import bulk
 from localstat.core.audit import record_event
 from localstat.framework.periods import PeriodError, periods_between
 from localstat.framework.selectors import school_calendar_for
-from localstat.returns import bulk
 from localstat.returns.choices import ReturnStatus
 from localstat.returns.models import Collection, CollectionUnit, Return
 

@@ -9,9 +9,9 @@ from django.urls import reverse
 from localstat.assessment.models import TargetProposal
 from localstat.assessment.proposals import ProposalError, decide_target_proposal
 from localstat.assessment.services import run_assessment
+from localstat.chain.access import NotPermitted
 from localstat.framework import services as framework
 from localstat.framework.choices import TargetKind, TargetStatus
-from localstat.framework.errors import NotPermitted
 from localstat.framework.models import Standard
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import UnitType
 from localstat.chain.models import Organisation, Service
 from localstat.core.audit import record_event
@@ -16,7 +17,6 @@ from localstat.core.clock import today
 from localstat.framework.choices import ControlKind, ControlScope, Focus
 from localstat.framework.errors import FrameworkError
 from localstat.framework.models import PSA, Control, ControlUnit, Indicator
-from localstat.framework.services.authorise import Actor, authorise
 
 
 @dataclass

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db import transaction
 
+from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
@@ -15,7 +16,6 @@ from localstat.core.clock import today
 from localstat.framework.choices import ExemptionGrounds
 from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Exemption, Indicator, Standard
-from localstat.framework.services.authorise import Actor, authorise
 
 
 @transaction.atomic

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
-from localstat.chain.access import permitted_organisations
+from localstat.chain.access import Actor, NotPermitted, permitted_organisations
 from localstat.chain.choices import UnitType
 from localstat.chain.models import Organisation, Service
 from localstat.core.audit import record_event
@@ -35,9 +35,8 @@ from localstat.framework.csvfiles import (
     split_codes,
     target_record,
 )
-from localstat.framework.errors import CsvImportError, FrameworkError, NotPermitted
+from localstat.framework.errors import CsvImportError, FrameworkError
 from localstat.framework.models import PSA, Control, Indicator, Target
-from localstat.framework.services.authorise import Actor
 from localstat.framework.services.controls import ControlSpec, _create
 from localstat.framework.services.targets import assign_target, propose_psa_target
 

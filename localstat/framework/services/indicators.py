@@ -8,6 +8,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
@@ -23,7 +24,6 @@ from localstat.framework.models import (
 )
 from localstat.framework.models.indicators import indicator_code_validator
 from localstat.framework.periods import PeriodError, Term, TermCalendar
-from localstat.framework.services.authorise import Actor, authorise
 
 #: The fields of a definition: changing any of them makes a new version.
 VERSIONED_FIELDS = (

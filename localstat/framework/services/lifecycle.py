@@ -6,13 +6,13 @@ from datetime import date
 
 from django.db import transaction
 
+from localstat.chain.access import Actor, authorise
 from localstat.chain.models import Organisation
 from localstat.core.audit import record_event
 from localstat.core.clock import today
 from localstat.framework.choices import ControlKind, ControlScope, TargetScope, TargetStatus
 from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Control, ControlUnit, Standard, Target
-from localstat.framework.services.authorise import Actor, authorise
 
 
 def _acted_on(target: Target) -> list[Organisation]:

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 
+from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
@@ -36,7 +37,6 @@ from localstat.framework.models import (
 from localstat.framework.periods import PeriodError, parse_period
 from localstat.framework.selectors.exemptions import exemptions_in_force
 from localstat.framework.selectors.indicators import school_calendar_for
-from localstat.framework.services.authorise import Actor, authorise
 
 Level = Decimal | float | int | str
 

@@ -5,10 +5,11 @@ from datetime import date
 import pytest
 
 from localstat.chain import services as chain_services
+from localstat.chain.access import NotPermitted
 from localstat.chain.choices import ChainRole, OrganisationKind
 from localstat.framework import selectors, services
 from localstat.framework.choices import ControlKind, ControlScope, Focus, TargetKind
-from localstat.framework.errors import FrameworkError, NotPermitted
+from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Control
 from localstat.framework.services import ControlSpec
 from localstat.framework.tests.conftest import proportion

@@ -4,10 +4,11 @@ from datetime import date
 
 import pytest
 
+from localstat.chain.access import NotPermitted
 from localstat.core.models import AuditEvent
 from localstat.framework import selectors, services
 from localstat.framework.choices import Focus, Periodicity, Polarity, Statistic
-from localstat.framework.errors import FrameworkError, NotPermitted
+from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Indicator, IndicatorVersion
 from localstat.framework.periods import Term
 

@@ -5,10 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from localstat.chain.access import NotPermitted
 from localstat.core.models import AuditEvent
 from localstat.framework import selectors, services
 from localstat.framework.choices import ExemptionGrounds, TargetKind, TargetStatus
-from localstat.framework.errors import FrameworkError, NotPermitted
+from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Control, Standard, Target
 
 

@@ -8,13 +8,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from localstat.chain.access import can, permitted_organisations
+from localstat.chain.access import NotPermitted, can, permitted_organisations
 from localstat.chain.models import Organisation
 from localstat.core.clock import today
 from localstat.framework import selectors, services
 from localstat.framework.csvfiles import CONTROL_COLUMNS, control_record, write_csv
 from localstat.framework.demo.register import ILLUSTRATIVE_NOTE
-from localstat.framework.errors import CsvImportError, FrameworkError, NotPermitted
+from localstat.framework.errors import CsvImportError, FrameworkError
 from localstat.framework.forms import RemoveControlForm, UploadForm
 from localstat.framework.models import Control
 from localstat.framework.views.common import as_of_from

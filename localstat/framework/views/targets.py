@@ -7,14 +7,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from localstat.chain.access import permitted_organisations
+from localstat.chain.access import NotPermitted, permitted_organisations
 from localstat.chain.models import Organisation
 from localstat.chain.selectors import units_managed_by
 from localstat.core.clock import today
 from localstat.framework import selectors, services
 from localstat.framework.choices import TargetScope, TargetStatus
 from localstat.framework.csvfiles import TARGET_COLUMNS, target_record, write_csv
-from localstat.framework.errors import CsvImportError, FrameworkError, NotPermitted
+from localstat.framework.errors import CsvImportError, FrameworkError
 from localstat.framework.forms import CascadeForm, OutcomeForm, StepForm, UploadForm
 from localstat.framework.models import Control, Target
 from localstat.framework.views.common import organisation_in_role

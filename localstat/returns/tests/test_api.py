@@ -67,7 +67,7 @@ def test_bad_values_are_listed_and_nothing_is_written(ret, u1_key) -> None:
 
 
 def test_only_a_unit_manager_or_administrator_makes_tokens(ret) -> None:
-    from localstat.returns.errors import NotPermitted
+    from localstat.chain.access import NotPermitted
 
     with pytest.raises(NotPermitted):
         create_unit_token(unit=ret.u1, acting_user=ret.sam)

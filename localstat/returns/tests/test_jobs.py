@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 
 from localstat.conftest import PASSWORD
-from localstat.returns import bulk, jobs
+from localstat.core import bulk
+from localstat.returns import jobs
 from localstat.returns.models import ImportJob, Observation
 from localstat.returns.tests.conftest import csv
 

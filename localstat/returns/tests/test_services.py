@@ -7,10 +7,11 @@ from datetime import date
 
 import pytest
 
+from localstat.chain.access import NotPermitted
 from localstat.core.models import AuditEvent
 from localstat.framework.services import record_equivalence
 from localstat.returns.choices import ReturnStatus, Timeliness, WarningStatus
-from localstat.returns.errors import GatewayRefusal, ImportRejected, NotPermitted, ReturnsError
+from localstat.returns.errors import GatewayRefusal, ImportRejected, ReturnsError
 from localstat.returns.models import Collection, Observation, QualityWarning, Return
 from localstat.returns.selectors import approved_observations, timeliness_of, with_timeliness
 from localstat.returns.services import (
