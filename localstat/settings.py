@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "localstat.framework",
     "localstat.returns",
     "localstat.assessment",
+    "localstat.publication",
     "localstat.demo",
     "localstat.api",
 ]

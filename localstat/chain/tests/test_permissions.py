@@ -54,6 +54,16 @@ EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
         | {Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER}, Role.ADMINISTRATOR: ALL},
         False,
     ),
+    "publication.schedule_release": (
+        dict.fromkeys(Role.values, NONE)
+        | {Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER}, Role.ADMINISTRATOR: ALL},
+        False,
+    ),
+    "publication.publish_release": (
+        dict.fromkeys(Role.values, NONE)
+        | {Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER}, Role.ADMINISTRATOR: ALL},
+        False,
+    ),
     "chain.move_unit": (
         {
             Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
