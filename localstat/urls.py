@@ -9,6 +9,7 @@ urlpatterns = [
     path("framework/", include("localstat.framework.urls")),
     path("returns/", include("localstat.returns.urls")),
     path("", include("localstat.assessment.urls")),
+    path("", include("localstat.publication.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,99 @@
+"""The public pages read the latest published release only: nothing approved later leaks."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.test import Client
+
+from localstat.assessment.services import run_assessment
+from localstat.framework.models import Indicator
+from localstat.publication.models import ReleaseChart
+from localstat.publication.services import publish_release, schedule_release
+from localstat.returns.imports import import_file
+
+NOON = datetime(2019, 4, 30, 12, 0, tzinfo=UTC)
+#: Ashford's April 2019 value, approved after the first release: 43.21%, shown as 43.2%.
+LATE_CSV = b"unit,indicator,period,numerator,denominator\nU1,AE4H,2019-04-01,4321,10000\n"
+
+
+def release(assessed, title: str):
+    scheduled = schedule_release(service=assessed.health, title=title, publish_at=NOON, acting_user=None)
+    return publish_release(release=scheduled, acting_user=None, now=NOON)
+
+
+def public_texts(client: Client) -> dict[str, str]:
+    """Every public page and anonymous API response that could show Ashford's values."""
+    urls = [
+        "/",
+        "/search/?q=Ashford",
+        "/search/?q=U1",
+        "/units/U1/",
+        "/api/assessment/judgements",
+        "/api/assessment/judgements/U1/AE4H",
+        "/api/organisations/U1",
+    ]
+    return {url: client.get(url).content.decode() for url in urls}
+
+
+@pytest.fixture
+def published(assessed):
+    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
+    return release(assessed, "April 2019")
+
+
+def test_the_unit_page_says_it_in_plain_english_first_then_the_numbers_and_chart(assessed, published) -> None:
+    page = Client().get("/units/U1/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "A&amp;E: seen within 4 hours" in text
+    headline = text.index('data-testid="headline"')
+    assert any(words in text[headline : headline + 300] for words in ("than England", "Similar to England"))
+    assert text.index('data-testid="headline"') < text.index("<svg")
+    assert "95% interval" in text
+    assert "93.8%" in text  # March 2019, the latest released value
+    assert ReleaseChart.objects.filter(release=published).count() == 1
+    Client().get("/units/U1/")
+    assert ReleaseChart.objects.filter(release=published).count() == 1  # rendered once per release
+
+
+def test_search_finds_published_units_by_name_code_or_town_and_the_home_page_links_to_it(
+    assessed, published
+) -> None:
+    client = Client()
+    home = client.get("/").content.decode()
+    assert 'action="/search/"' in home
+    assert "How are your local public services doing?" in home
+    for query in ("ashf", "u1", assessed.u1.town or "Ashford"):
+        assert 'href="/units/U1/"' in client.get("/search/", {"q": query}).content.decode()
+    assert 'href="/units/U1/"' not in client.get("/search/", {"q": "nowhere-at-all"}).content.decode()
+
+
+def test_nothing_is_public_before_the_first_release(assessed) -> None:
+    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
+    assert Client().get("/units/U1/").status_code == 404
+    assert 'href="/units/U1/"' not in Client().get("/search/?q=U1").content.decode()
+
+
+def test_a_value_approved_after_a_release_appears_nowhere_public_until_the_next_release(
+    assessed, published
+) -> None:
+    client = Client()
+    assert not any("43.2%" in text for text in public_texts(client).values())
+
+    import_file(content=LATE_CSV, name="late.csv", approve=True, acting_user=None)
+    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="after the approval")
+
+    leaked = [url for url, text in public_texts(client).items() if "43.2" in text]
+    assert leaked == []
+
+    release(assessed, "April 2019, with Ashford's April value")
+    assert "43.2%" in client.get("/units/U1/").content.decode()
+
+
+def test_internal_only_indicators_are_never_published(assessed) -> None:
+    Indicator.objects.filter(pk=assessed.indicator.pk).update(internal_only=True)
+    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
+    first = release(assessed, "Internal data only")
+    assert (first.values, first.judgements) == (0, 0)
+    assert Client().get("/units/U1/").status_code == 404
+    assert "A&amp;E: seen within 4 hours" not in Client().get("/search/?q=U").content.decode()
