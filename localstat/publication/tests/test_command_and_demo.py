@@ -1,0 +1,37 @@
+from datetime import date
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from localstat.assessment.services import run_assessment
+from localstat.demo.pipeline import build_demo
+from localstat.publication.models import Release, ReleaseStatus
+
+
+def test_release_publish_publishes_the_latest_run_as_each_services_next_release(assessed, capsys) -> None:
+    run = run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
+    call_command("release", "publish", "--title", "April 2019")
+    call_command("release", "publish", "--title", "April 2019, again", "--note", "Nothing changed.")
+    releases = list(Release.objects.filter(service=assessed.health).order_by("number"))
+    assert [(r.number, r.title, r.status, r.run) for r in releases] == [
+        (1, "April 2019", ReleaseStatus.PUBLISHED, run),
+        (2, "April 2019, again", ReleaseStatus.PUBLISHED, run),
+    ]
+    assert releases[1].change_note == "Nothing changed."
+    assert "release 2 (April 2019, again)" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No service nowhere"):
+        call_command("release", "publish", "--service", "nowhere")
+
+
+def test_release_publish_needs_an_assessment_run(assessed) -> None:
+    with pytest.raises(CommandError, match="complete assessment run"):
+        call_command("release", "publish")
+
+
+def test_the_demo_publishes_its_nhs_chain(db: None) -> None:
+    build_demo(seed=2004, scale="small", progress=lambda message: None)
+    page = Client().get("/units/RBD/")
+    assert page.status_code == 200
+    assert "England" in page.content.decode()
+    assert Release.objects.filter(service__code="health", status=ReleaseStatus.PUBLISHED).exists()
