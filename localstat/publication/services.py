@@ -83,7 +83,10 @@ def schedule_release(
     if not title.strip():
         raise ValidationError("A release needs a title.")
     with transaction.atomic():
-        last = Release.objects.select_for_update().filter(service=service).aggregate(n=Max("number"))["n"]
+        # Lock the service, not the releases: PostgreSQL allows no FOR UPDATE with an aggregate, and
+        # the first release of a service has no row to lock.
+        Service.objects.select_for_update().filter(pk=service.pk).first()
+        last = Release.objects.filter(service=service).aggregate(n=Max("number"))["n"]
         release = Release.objects.create(
             service=service,
             number=(last or 0) + 1,
@@ -137,7 +140,11 @@ def publish_release(*, release: Release, acting_user: Actor, now: datetime | Non
     authorise(acting_user, PUBLISH_RELEASE.code, chain_of(release.service))
     now = now or timezone.now()
     with transaction.atomic():
-        release = Release.objects.select_for_update().select_related("run", "service").get(pk=release.pk)
+        release = (
+            Release.objects.select_for_update(of=("self",))
+            .select_related("run", "service")
+            .get(pk=release.pk)
+        )
         if release.status != ReleaseStatus.SCHEDULED:
             raise ValidationError(f"Release {release.number} is already published.")
         if now < release.publish_at:
