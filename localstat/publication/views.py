@@ -32,5 +32,10 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "publication/unit.html",
-        {"organisation": organisation, "sections": sections, "releases": selectors.latest_releases()},
+        {
+            "organisation": organisation,
+            "sections": sections,
+            # The releases this page reads, once each, in the order of its sections.
+            "releases": list({section["release"].pk: section["release"] for section in sections}.values()),
+        },
     )

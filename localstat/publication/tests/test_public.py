@@ -50,6 +50,7 @@ def test_the_unit_page_says_it_in_plain_english_first_then_the_numbers_and_chart
     assert any(words in text[headline : headline + 300] for words in ("than England", "Similar to England"))
     assert text.index('data-testid="headline"') < text.index("<svg")
     assert "95% interval" in text
+    assert f"{assessed.health.name} release 1 (April 2019)" in text
     assert "93.8%" in text  # March 2019, the latest released value
     assert ReleaseChart.objects.filter(release=published).count() == 1
     Client().get("/units/U1/")
