@@ -108,7 +108,9 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
             rows = list(
                 ReleasedValue.objects.filter(
                     release=release, unit=organisation, indicator=judgement.indicator
-                ).values_list("period_start", "numerator", "denominator", "indicator_version__multiplier")
+                )
+                .order_by("period_start")
+                .values_list("period_start", "numerator", "denominator", "indicator_version__multiplier")
             )
             values = pl.DataFrame(
                 {
@@ -144,6 +146,10 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                     if values.height
                     else "",
                     "values": [(period, fmt(value)) for period, value in values.iter_rows()],
+                    # When the judged period has no approved value yet, the newest one there is.
+                    "latest": (values["period"][-1], fmt(values["value"][-1]))
+                    if judgement.value is None and values.height
+                    else None,
                 }
             )
     return sections
