@@ -8,7 +8,7 @@ import polars as pl
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
-from localstat.assessment import charts
+from localstat.assessment import analytics, charts
 from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentences
 from localstat.assessment.selectors import version_of
 from localstat.chain.models import Organisation
@@ -55,21 +55,23 @@ def published_units(query: str = "") -> QuerySet[Organisation]:
     return found.order_by("name", "code")
 
 
-def _chart(release: Release, judgement: ReleasedJudgement, values: pl.DataFrame, y_title: str) -> str:
-    """The unit's released values with their mean and process limits, rendered once per release."""
+def _chart(release: Release, judgement: ReleasedJudgement, y_title: str) -> str:
+    """The SPC chart of the release's run for this unit and indicator, rendered once per release.
+
+    The points, limits and point types are the engine's, kept with the run the release froze, so
+    the chart says exactly what the judgement says.
+    """
     key = f"unit:{judgement.organisation_id}:{judgement.indicator_id}"
     existing = ReleaseChart.objects.filter(release=release, key=key).values_list("svg", flat=True).first()
     if existing is not None:
         return existing
-    mean = float(values["value"].mean())  # type: ignore[arg-type]
-    moving_range = values["value"].diff().abs().mean()
-    spread = 2.66 * float(moving_range) if moving_range is not None else 0.0  # type: ignore[arg-type]
-    points = values.with_columns(
-        mean=pl.lit(mean),
-        lpl=pl.lit(mean - spread),
-        upl=pl.lit(mean + spread),
-        point_type=pl.lit("common_cause"),
+    points = analytics.read_points(
+        release.run_id,
+        unit=judgement.organisation.code,
+        indicator=judgement.indicator.code,  # type: ignore[union-attr]
     )
+    if points.height == 0:
+        return ""
     svg = render_svg(
         charts.spc_chart(
             points,
@@ -142,9 +144,7 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                     "area": fmt(judgement.parent_value),
                     "peers": fmt(judgement.peer_value),
                     "sentences": judgement_sentences(judgement, wording),
-                    "chart": _chart(release, judgement, values, version.display_unit)
-                    if values.height
-                    else "",
+                    "chart": _chart(release, judgement, version.display_unit) if values.height else "",
                     "values": [(period, fmt(value)) for period, value in values.iter_rows()],
                     # When the judged period has no approved value yet, the newest one there is.
                     "latest": (values["period"][-1], fmt(values["value"][-1]))
