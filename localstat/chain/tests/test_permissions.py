@@ -22,46 +22,43 @@ OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE = (
 ALL = {OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE}
 NONE: set[str] = set()
 
+#: Who sees what is inside the chain: the unit itself, its manager, its department, its inspectorate.
+IN_CHAIN = {
+    Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+    Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
+    Role.CHALLENGER: {OWN, SIBLING},
+    Role.UNIT_SUBMITTER: {OWN},
+    Role.UNIT_MANAGER: {OWN},
+    Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
+    Role.ADMINISTRATOR: ALL,
+}
+#: Only the department over the chain (and administrators).
+DEPARTMENT_ONLY = dict.fromkeys(Role.values, NONE) | {
+    Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
+    Role.ADMINISTRATOR: ALL,
+}
+
 #: action → (role → positions allowed, anonymous allowed)
 EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
     "chain.view_directory": (dict.fromkeys(Role.values, ALL), True),
     "chain.view_organisation": (
-        {
-            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
-            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
-            Role.CHALLENGER: {OWN, SIBLING},
-            Role.UNIT_SUBMITTER: {OWN},
-            Role.UNIT_MANAGER: {OWN},
-            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
-            Role.ADMINISTRATOR: ALL,
-        },
+        IN_CHAIN,
         False,
     ),
     "assessment.view_judgements": (
-        {
-            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
-            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
-            Role.CHALLENGER: {OWN, SIBLING},
-            Role.UNIT_SUBMITTER: {OWN},
-            Role.UNIT_MANAGER: {OWN},
-            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
-            Role.ADMINISTRATOR: ALL,
-        },
+        IN_CHAIN,
         False,
     ),
     "assessment.run": (
-        dict.fromkeys(Role.values, NONE)
-        | {Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER}, Role.ADMINISTRATOR: ALL},
+        DEPARTMENT_ONLY,
         False,
     ),
     "publication.schedule_release": (
-        dict.fromkeys(Role.values, NONE)
-        | {Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER}, Role.ADMINISTRATOR: ALL},
+        DEPARTMENT_ONLY,
         False,
     ),
     "publication.publish_release": (
-        dict.fromkeys(Role.values, NONE)
-        | {Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER}, Role.ADMINISTRATOR: ALL},
+        DEPARTMENT_ONLY,
         False,
     ),
     "chain.move_unit": (
@@ -97,15 +94,7 @@ EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
     # so on units only an administrator holds them; framework/tests cover them on their own bodies.
     "framework.view_framework": (dict.fromkeys(Role.values, ALL), True),
     "framework.view_internal": (
-        {
-            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
-            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
-            Role.CHALLENGER: {OWN, SIBLING},
-            Role.UNIT_SUBMITTER: {OWN},
-            Role.UNIT_MANAGER: {OWN},
-            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
-            Role.ADMINISTRATOR: ALL,
-        },
+        IN_CHAIN,
         False,
     ),
     "framework.manage_indicators": (
@@ -158,15 +147,7 @@ EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
     # Returns (localstat/returns/permissions.py): a unit submits only its own returns, its performance
     # manager approves them; collections are issued by a department or inspectorate, not on units.
     "returns.view_returns": (
-        {
-            Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
-            Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
-            Role.CHALLENGER: {OWN, SIBLING},
-            Role.UNIT_SUBMITTER: {OWN},
-            Role.UNIT_MANAGER: {OWN},
-            Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
-            Role.ADMINISTRATOR: ALL,
-        },
+        IN_CHAIN,
         False,
     ),
     "returns.submit_return": (
