@@ -15,7 +15,7 @@ from localstat.assessment import analytics, frames
 from localstat.assessment.choices import RunScope, RunStatus
 from localstat.assessment.models import AssessmentRun, Judgement, TierAssessment, UnitAssessment
 from localstat.assessment.proposals import propose_target_outcomes
-from localstat.chain.access import Actor
+from localstat.chain.access import Actor, NotPermitted, permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.audit import record_event
 from localstat.core.bulk import insert_frame, update_by_ids
@@ -169,6 +169,11 @@ def run_assessment(
     The run's judgements become the current ones for the indicators it judged; earlier runs keep
     theirs, so any two runs can be compared.
     """
+    if acting_user is not None and not permitted_organisations(acting_user, "assessment.run").exists():
+        who = getattr(acting_user, "username", "") or "An anonymous visitor"
+        raise NotPermitted(
+            f"{who} may not start an assessment run: department analysts and administrators do."
+        )
     as_of = as_of or today()
     codes = sorted(set(indicators) if indicators is not None else frames.indicator_codes_with_data())
     timings: dict[str, float] = {}

@@ -107,3 +107,12 @@ def test_a_run_is_recorded_with_its_timings(assessed) -> None:
 
 def test_csv_helper_writes_every_month(assessed) -> None:
     assert csv_for({"U1": SERIES["U1"]}, MONTHS[:2]).decode().count("\n") == 3
+
+
+def test_only_department_analysts_and_administrators_start_runs(assessed) -> None:
+    from localstat.chain.access import NotPermitted
+
+    with pytest.raises(NotPermitted, match="morgan may not start an assessment run"):
+        run_assessment(acting_user=assessed.morgan)
+    assert not AssessmentRun.objects.exists()
+    assert run_assessment(acting_user=assessed.alex).status == "complete"
