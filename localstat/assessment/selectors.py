@@ -69,6 +69,19 @@ def version_of(indicator: Indicator, on: date) -> IndicatorVersion:
     return version or indicator.versions.order_by("valid_from").first()  # type: ignore[return-value]
 
 
+def versions_for(judgements: list[Judgement]) -> dict[int, IndicatorVersion]:
+    """The definition in force at each judgement's period, by judgement id, in one query."""
+    indicator_ids = {j.indicator_id for j in judgements}
+    by_indicator: dict[int, list[IndicatorVersion]] = {}
+    for version in IndicatorVersion.objects.filter(indicator_id__in=indicator_ids).order_by("-valid_from"):
+        by_indicator.setdefault(version.indicator_id, []).append(version)
+    found = {}
+    for j in judgements:
+        versions = by_indicator[j.indicator_id]
+        found[j.pk] = next((v for v in versions if v.valid_from <= j.period), versions[-1])
+    return found
+
+
 def wording_for(judgement: Judgement) -> Wording:
     version = version_of(judgement.indicator, judgement.period)
     parent = judgement.parent

@@ -17,7 +17,7 @@ from localstat.assessment.explain import (
 from localstat.assessment.models import AssessmentRun, Judgement
 from localstat.chain.access import can, permitted_organisations
 from localstat.chain.models import Organisation
-from localstat.framework.models import Indicator
+from localstat.framework.models import Indicator, IndicatorVersion
 
 
 def _visible(request: HttpRequest, organisation: Organisation) -> None:
@@ -25,8 +25,13 @@ def _visible(request: HttpRequest, organisation: Organisation) -> None:
         raise Http404("No organisation page here for you.")
 
 
-def _row(judgement: Judgement) -> dict[str, object]:
-    version = selectors.version_of(judgement.indicator, judgement.period)
+def _rows(judgements: list[Judgement]) -> list[dict[str, object]]:
+    """Table rows for judgements, with their definitions read in one query (not one per row)."""
+    versions = selectors.versions_for(judgements)
+    return [_row(j, versions[j.pk]) for j in judgements]
+
+
+def _row(judgement: Judgement, version: IndicatorVersion) -> dict[str, object]:
     fmt = version.format_value
     return {
         "j": judgement,
@@ -65,7 +70,7 @@ def organisation_performance(request: HttpRequest, code: str) -> HttpResponse:
         "assessment/organisation_performance.html",
         {
             "organisation": organisation,
-            "rows": [_row(j) for j in judgements],
+            "rows": _rows(judgements),
             "assessments": [
                 {
                     "a": a,
@@ -110,7 +115,7 @@ def judgement_detail(request: HttpRequest, code: str, indicator: str) -> HttpRes
             "organisation": organisation,
             "indicator": indicator_obj,
             "version": version,
-            "row": _row(judgement),
+            "row": _row(judgement, version),
             "sentences": judgement_sentences(judgement, selectors.wording_for(judgement)),
             "chart": selectors.spc_chart_svg(judgement, points),
             "table": table,
@@ -134,10 +139,10 @@ def indicator_judgements(request: HttpRequest, indicator: str) -> HttpResponse:
         "assessment/indicator_judgements.html",
         {
             "indicator": indicator_obj,
-            "rows": [_row(j) for j in ranked],
+            "rows": _rows(ranked),
             "missing": [j for j in judgements if j.value is None],
             "chart": selectors.funnel_svg(indicator_obj, ranked, highlight),
-            "national": _row(national) if national else None,
+            "national": _rows([national])[0] if national else None,
         },
     )
 

@@ -100,3 +100,12 @@ def test_performance_leads_each_person_to_their_own_place(assessed, run) -> None
 def test_the_summary_gives_the_reasons_for_the_position(assessed, run) -> None:
     html = _client(assessed.sam).get(reverse("organisation_performance", args=["U1"])).content.decode()
     assert "1 of its 1 indicators is showing a special-cause improvement." in html
+
+
+def test_list_pages_read_definitions_once_not_per_row(assessed, run, django_assert_max_num_queries) -> None:
+    client = _client(assessed.ada)
+    # four units in the league table: reading each row's definition separately took 16 queries
+    with django_assert_max_num_queries(13):
+        client.get(reverse("indicator_judgements", args=["AE4H"]))
+    with django_assert_max_num_queries(12):
+        client.get(reverse("organisation_performance", args=["AN"]))
