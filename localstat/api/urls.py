@@ -3,10 +3,14 @@
 from ninja import NinjaAPI
 
 from localstat import __version__
+from localstat.api.agreements import router as agreements_router
 from localstat.api.assessment import router as assessment_router
 from localstat.api.chain import router as chain_router
 from localstat.api.framework import router as framework_router
+from localstat.api.inspection import router as inspection_router
+from localstat.api.regime import router as regime_router
 from localstat.api.returns import router as returns_router
+from localstat.api.review import router as review_router
 
 api = NinjaAPI(
     title="LocalStat API",
@@ -21,3 +25,7 @@ api.add_router("/", chain_router)
 api.add_router("/framework/", framework_router)
 api.add_router("/returns/", returns_router)
 api.add_router("/assessment/", assessment_router)
+api.add_router("/agreements/", agreements_router)
+api.add_router("/inspection/", inspection_router)
+api.add_router("/regime/", regime_router)
+api.add_router("/reviews/", review_router)

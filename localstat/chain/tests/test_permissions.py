@@ -12,31 +12,17 @@ from django.contrib.auth.models import AnonymousUser
 
 from localstat.chain.access import can, permitted_organisations, registered_actions
 from localstat.chain.choices import Role
-
-OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE = (
-    "own unit",
-    "sibling unit",
-    "unit under another manager",
-    "another service",
+from localstat.chain.tests.matrix import (
+    ALL,
+    DEPARTMENT_ONLY,
+    IN_CHAIN,
+    NONE,
+    OTHER_MANAGER,
+    OTHER_SERVICE,
+    OWN,
+    SIBLING,
+    rows_from_apps,
 )
-ALL = {OWN, SIBLING, OTHER_MANAGER, OTHER_SERVICE}
-NONE: set[str] = set()
-
-#: Who sees what is inside the chain: the unit itself, its manager, its department, its inspectorate.
-IN_CHAIN = {
-    Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
-    Role.PERFORMANCE_MANAGER: {OWN, SIBLING},
-    Role.CHALLENGER: {OWN, SIBLING},
-    Role.UNIT_SUBMITTER: {OWN},
-    Role.UNIT_MANAGER: {OWN},
-    Role.INSPECTOR: {OWN, SIBLING, OTHER_MANAGER},
-    Role.ADMINISTRATOR: ALL,
-}
-#: Only the department over the chain (and administrators).
-DEPARTMENT_ONLY = dict.fromkeys(Role.values, NONE) | {
-    Role.DEPARTMENT_ANALYST: {OWN, SIBLING, OTHER_MANAGER},
-    Role.ADMINISTRATOR: ALL,
-}
 
 #: action → (role → positions allowed, anonymous allowed)
 EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
@@ -185,6 +171,8 @@ EXPECTED: dict[str, tuple[dict[str, set[str]], bool]] = {
         {role: (ALL if role == Role.ADMINISTRATOR else NONE) for role in Role.values},
         False,
     ),
+    # Apps added later keep their rows beside their code, in ``<app>/tests/permission_rows.py``.
+    **rows_from_apps(),
 }
 
 

@@ -1,0 +1,1 @@
+"""Local agreements: negotiated local targets, Local PSAs, accountability agreements, trajectories."""

@@ -1,0 +1,1 @@
+"""Inspection: proportionate scheduling, inspections and capacity assessment."""

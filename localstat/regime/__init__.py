@@ -1,0 +1,1 @@
+"""Consequences: published trigger rules, freedoms, rewards, payments and the intervention ladder."""

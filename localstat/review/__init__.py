@@ -1,0 +1,1 @@
+"""Performance reviews: CompStat/CitiStat cycles, briefings, meetings and actions."""
