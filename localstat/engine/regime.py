@@ -1,0 +1,752 @@
+"""Trigger rules: published consequences of judgements, evaluated over whole frames (seed 4.3–4.11).
+
+A rule set is data (``docs/regime-rules.md`` documents the YAML format, ``docs/examples/regime-rules.yaml``
+is LocalStat's published default). :func:`regime_rules` checks a parsed mapping and returns a frozen
+:class:`RuleSet`, refusing anything unknown with the key that is wrong; :func:`evaluate_rules` applies it
+to an assessment's judgements and says, for every rule and every subject (a unit, or an
+intermediate-tier body), whether the rule's conditions hold, whether a freedom it gave should be
+withdrawn, and the evidence; :func:`scheme_payments` computes an all-or-nothing payment scheme per
+period (Box 5.5). Rules propose; people decide: nothing here writes anything.
+
+Every test is a Polars expression over a wide frame of subjects, so a rule costs the same whether it
+is read for ten units or ten thousand; the only Python loops are over rules, tests and indicators.
+
+>>> rules = regime_rules({"title": "Letters", "rules": [{"id": "letter", "title": "A letter",
+...     "consequence": {"kind": "reward", "reward": "recognition"},
+...     "when": {"band": {"in": ["excellent"]}}}]})
+>>> subjects = pl.DataFrame({"unit": ["A", "B"], "band": ["excellent", "fair"]})
+>>> evaluate_rules(rules, subjects=subjects).triggers.select("unit", "holds").rows()
+[('A', True), ('B', False)]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from localstat.engine.assess.labels import (
+    BANDS,
+    COMPARISONS,
+    POSITIONS,
+    STANDARD_STATUSES,
+    TARGET_STATUSES,
+    TRENDS,
+)
+from localstat.engine.spc import ASSURANCES, POINT_TYPES
+
+__all__ = [
+    "APPLIES_TO",
+    "FREEDOMS",
+    "INDICATOR_TESTS",
+    "KINDS",
+    "PER_PERIOD_TESTS",
+    "REWARDS",
+    "SUBJECT_NUMBERS",
+    "SUBJECT_WORDS",
+    "BaselineFreedom",
+    "Check",
+    "Conditions",
+    "Consequence",
+    "Evaluation",
+    "RegimeRulesError",
+    "Rule",
+    "RuleSet",
+    "evaluate_rules",
+    "regime_rules",
+    "scheme_payments",
+]
+
+#: What a rule set is about: the front line units in the operator's chain, or (a department's rule
+#: set) its intermediate-tier bodies, judged on their pooled values.
+APPLIES_TO: tuple[str, ...] = ("units", "intermediate_tier")
+
+#: What a rule's consequence is (the intervention ladder adds ``intervention``).
+KINDS: tuple[str, ...] = ("freedom", "reward", "payment")
+
+#: Freedoms and flexibilities (seed 3.12, 4.7, C.6). ``no_further_targets`` is recorded as the
+#: framework's exemption, so the unit cannot be given a further target while it lasts.
+FREEDOMS: tuple[str, ...] = (
+    "no_further_targets",
+    "less_frequent_reporting",
+    "lighter_inspection",
+    "pooled_budgets",
+    "local_delivery_methods",
+    "other",
+)
+
+#: Rewards beyond earned autonomy (seed 4.10): money once, or recognition (a letter, an award).
+REWARDS: tuple[str, ...] = ("grant", "recognition")
+
+#: Tests on the subject as a whole: words (``in`` / ``not_in``) and numbers.
+SUBJECT_WORDS: dict[str, tuple[str, ...]] = {"band": BANDS, "position": POSITIONS}
+SUBJECT_NUMBERS: tuple[str, ...] = (
+    "absolute_score",
+    "direction_score",
+    "capacity_score",
+    "capacity_robust_data",
+    "capacity_leadership",
+    "capacity_accountability",
+    "capacity_review",
+    "capacity_rewards_and_sanctions",
+)
+
+#: Tests on one indicator's judgement at the as-of period; ``value`` is a number, the rest words.
+INDICATOR_TESTS: dict[str, tuple[str, ...]] = {
+    "value": (),
+    "vs_national": COMPARISONS,
+    "vs_peers": COMPARISONS,
+    "vs_standard": STANDARD_STATUSES,
+    "target_status": TARGET_STATUSES,
+    "variation": POINT_TYPES,
+    "assurance": tuple(a for a in ASSURANCES if a),
+    "trend": TRENDS,
+}
+#: The indicator tests that can be read at every period (from the SPC points), so they can persist
+#: over ``periods`` and decide a payment per period.
+PER_PERIOD_TESTS: tuple[str, ...] = ("value", "variation", "vs_standard")
+
+_NUMBER_TESTS = ("at_least", "at_most", "above", "below")
+_WORD_TESTS = ("in", "not_in")
+
+
+class RegimeRulesError(ValueError):
+    """A rule set that cannot be used; the message names the key that is wrong."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One test of one metric: numbers (``at_least``, ``at_most``, ``above``, ``below``) or words
+    (``among``, ``excluding``). A missing value fails every test."""
+
+    metric: str
+    at_least: float | None = None
+    at_most: float | None = None
+    above: float | None = None
+    below: float | None = None
+    among: tuple[str, ...] | None = None
+    excluding: tuple[str, ...] | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {}
+        for name in _NUMBER_TESTS:
+            if getattr(self, name) is not None:
+                record[name] = getattr(self, name)
+        if self.among is not None:
+            record["in"] = list(self.among)
+        if self.excluding is not None:
+            record["not_in"] = list(self.excluding)
+        return record
+
+    def expression(self, column: pl.Expr) -> pl.Expr:
+        """True where the test holds; a missing value is False, never null."""
+        parts: list[pl.Expr] = [column.is_not_null()]
+        if self.at_least is not None:
+            parts.append(column >= self.at_least)
+        if self.at_most is not None:
+            parts.append(column <= self.at_most)
+        if self.above is not None:
+            parts.append(column > self.above)
+        if self.below is not None:
+            parts.append(column < self.below)
+        if self.among is not None:
+            parts.append(column.cast(pl.String).is_in(list(self.among)))
+        if self.excluding is not None:
+            parts.append(~column.cast(pl.String).is_in(list(self.excluding)))
+        return pl.all_horizontal(parts).fill_null(False)
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Tests on the subject and on named indicators; all must hold. With ``periods`` > 1 the
+    per-period indicator tests must hold in each of the subject's last ``periods`` points."""
+
+    subject: tuple[Check, ...] = ()
+    indicators: tuple[tuple[str, tuple[Check, ...]], ...] = ()
+    periods: int = 1
+
+    def as_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {t.metric: t.as_record() for t in self.subject}
+        if self.indicators:
+            record["indicators"] = {
+                code: {t.metric: t.as_record() for t in tests} for code, tests in self.indicators
+            }
+        if self.periods != 1:
+            record["periods"] = self.periods
+        return record
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.indicators)
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """What a rule proposes when its conditions hold."""
+
+    kind: str
+    freedom: str | None = None
+    reward: str | None = None
+    indicator: str | None = None
+    months: int | None = None
+    amount: float | None = None
+    starts: dt.date | None = None
+    repeat_after_months: int = 12
+
+    def as_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {"kind": self.kind}
+        for name in ("freedom", "reward", "indicator", "months", "amount"):
+            if getattr(self, name) is not None:
+                record[name] = getattr(self, name)
+        if self.starts is not None:
+            record["from"] = self.starts.isoformat()
+        if self.kind == "reward":
+            record["repeat_after_months"] = self.repeat_after_months
+        return record
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A published trigger point: conditions and the consequence they propose."""
+
+    id: str
+    title: str
+    consequence: Consequence
+    when: Conditions
+    why: str = ""
+    withdraw_when: Conditions | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        record: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "consequence": self.consequence.as_record(),
+            "when": self.when.as_record(),
+        }
+        if self.why:
+            record["why"] = self.why
+        if self.withdraw_when is not None:
+            record["withdraw_when"] = self.withdraw_when.as_record()
+        return record
+
+
+@dataclass(frozen=True)
+class BaselineFreedom:
+    """A freedom granted to every subject of the rule set, whatever its performance (seed 4.7)."""
+
+    freedom: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    title: str
+    applies_to: str = "units"
+    baseline_freedoms: tuple[BaselineFreedom, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+    def as_record(self) -> dict[str, Any]:
+        """Plain values that :func:`regime_rules` reads back to an equal rule set."""
+        return {
+            "title": self.title,
+            "applies_to": self.applies_to,
+            "baseline_freedoms": [
+                {
+                    "freedom": b.freedom,
+                    "title": b.title,
+                    **({"description": b.description} if b.description else {}),
+                }
+                for b in self.baseline_freedoms
+            ],
+            "rules": [rule.as_record() for rule in self.rules],
+        }
+
+    def rule(self, rule_id: str) -> Rule:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    @property
+    def indicator_codes(self) -> tuple[str, ...]:
+        codes: dict[str, None] = {}
+        for rule in self.rules:
+            for conditions in (rule.when, rule.withdraw_when):
+                if conditions is not None:
+                    codes.update(dict.fromkeys(conditions.indicator_codes))
+            if rule.consequence.indicator:
+                codes[rule.consequence.indicator] = None
+        return tuple(codes)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading a rule set
+
+
+def _mapping(value: object, where: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise RegimeRulesError(f"{where}: must be a mapping of keys to values (got {value!r})")
+    for key in value:
+        if not isinstance(key, str):
+            raise RegimeRulesError(f"{where}: keys must be words (got {key!r})")
+    return value
+
+
+def _unknown(keys: Iterable[str], allowed: Iterable[str], where: str) -> None:
+    allowed = tuple(allowed)
+    extra = [key for key in keys if key not in allowed]
+    if extra:
+        raise RegimeRulesError(f"{where}: unknown key '{extra[0]}' (known: {', '.join(allowed)})")
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RegimeRulesError(f"{where}: must be a number (got {value!r})")
+    return float(value)
+
+
+def _whole(value: object, where: str, *, least: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise RegimeRulesError(f"{where}: must be a whole number of at least {least} (got {value!r})")
+    return value
+
+
+def _text(value: object, where: str, *, required: bool = True) -> str:
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise RegimeRulesError(f"{where}: must be some text (got {value!r})")
+    return value.strip()
+
+
+def _words(value: object, allowed: tuple[str, ...], where: str) -> tuple[str, ...]:
+    if not isinstance(value, list | tuple) or not value:
+        raise RegimeRulesError(f"{where}: must be a list of words (got {value!r})")
+    for word in value:
+        if word not in allowed:
+            raise RegimeRulesError(f"{where}: unknown word {word!r} (known: {', '.join(allowed)})")
+    return tuple(value)
+
+
+def _test(metric: str, raw: object, words: tuple[str, ...], where: str) -> Check:
+    given = _mapping(raw, where)
+    if not given:
+        raise RegimeRulesError(f"{where}: give at least one test")
+    if words:
+        _unknown(given, _WORD_TESTS, where)
+        return Check(
+            metric,
+            among=_words(given["in"], words, f"{where}.in") if "in" in given else None,
+            excluding=_words(given["not_in"], words, f"{where}.not_in") if "not_in" in given else None,
+        )
+    _unknown(given, _NUMBER_TESTS, where)
+    numbers = {name: _number(given[name], f"{where}.{name}") for name in _NUMBER_TESTS if name in given}
+    return Check(
+        metric,
+        at_least=numbers.get("at_least"),
+        at_most=numbers.get("at_most"),
+        above=numbers.get("above"),
+        below=numbers.get("below"),
+    )
+
+
+def _conditions(raw: object, where: str, *, per_period_only: bool = False) -> Conditions:
+    given = _mapping(raw, where)
+    known = (*SUBJECT_WORDS, *SUBJECT_NUMBERS, "indicators", "periods")
+    _unknown(given, known, where)
+    subject = []
+    for metric, test in given.items():
+        if metric in ("indicators", "periods"):
+            continue
+        if per_period_only:
+            raise RegimeRulesError(
+                f"{where}.{metric}: a payment is decided per period, on indicators only "
+                f"({', '.join(PER_PERIOD_TESTS)})"
+            )
+        subject.append(_test(metric, test, SUBJECT_WORDS.get(metric, ()), f"{where}.{metric}"))
+    indicators = []
+    for code, tests in _mapping(given.get("indicators") or {}, f"{where}.indicators").items():
+        place = f"{where}.indicators.{code}"
+        raw_tests = _mapping(tests, place)
+        if not raw_tests:
+            raise RegimeRulesError(f"{place}: give at least one test")
+        allowed = PER_PERIOD_TESTS if per_period_only else tuple(INDICATOR_TESTS)
+        _unknown(raw_tests, allowed, place)
+        indicators.append(
+            (
+                code,
+                tuple(
+                    _test(metric, test, INDICATOR_TESTS[metric], f"{place}.{metric}")
+                    for metric, test in raw_tests.items()
+                ),
+            )
+        )
+    periods = _whole(given.get("periods", 1), f"{where}.periods")
+    if per_period_only and periods != 1:
+        raise RegimeRulesError(f"{where}.periods: a payment is decided one period at a time")
+    if periods > 1 and not any(t.metric in PER_PERIOD_TESTS for _, tests in indicators for t in tests):
+        raise RegimeRulesError(
+            f"{where}.periods: persistence needs an indicator test that is read every period "
+            f"({', '.join(PER_PERIOD_TESTS)})"
+        )
+    if not subject and not indicators:
+        raise RegimeRulesError(f"{where}: give at least one test, or every subject would trigger")
+    return Conditions(subject=tuple(subject), indicators=tuple(indicators), periods=periods)
+
+
+def _date(value: object, where: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise RegimeRulesError(f"{where}: must be a date such as 2018-04-01 (got {value!r})")
+
+
+def _consequence(raw: object, where: str) -> Consequence:
+    given = _mapping(raw, where)
+    kind = given.get("kind")
+    if kind not in KINDS:
+        raise RegimeRulesError(f"{where}.kind: must be one of {', '.join(KINDS)} (got {kind!r})")
+    if kind == "freedom":
+        _unknown(given, ("kind", "freedom", "indicator", "months"), where)
+        freedom = given.get("freedom")
+        if freedom not in FREEDOMS:
+            raise RegimeRulesError(f"{where}.freedom: must be one of {', '.join(FREEDOMS)} (got {freedom!r})")
+        indicator = _text(given.get("indicator"), f"{where}.indicator", required=False) or None
+        if indicator and freedom != "no_further_targets":
+            raise RegimeRulesError(f"{where}.indicator: only no_further_targets names an indicator")
+        months = _whole(given["months"], f"{where}.months") if "months" in given else None
+        return Consequence(kind, freedom=freedom, indicator=indicator, months=months)
+    if kind == "reward":
+        _unknown(given, ("kind", "reward", "amount", "repeat_after_months"), where)
+        reward = given.get("reward")
+        if reward not in REWARDS:
+            raise RegimeRulesError(f"{where}.reward: must be one of {', '.join(REWARDS)} (got {reward!r})")
+        amount = _number(given["amount"], f"{where}.amount") if "amount" in given else None
+        if reward == "grant" and (amount is None or amount <= 0):
+            raise RegimeRulesError(f"{where}.amount: a grant needs an amount above 0")
+        if reward == "recognition" and amount is not None:
+            raise RegimeRulesError(f"{where}.amount: recognition is not money; use reward: grant")
+        repeat = _whole(given.get("repeat_after_months", 12), f"{where}.repeat_after_months")
+        return Consequence(kind, reward=reward, amount=amount, repeat_after_months=repeat)
+    _unknown(given, ("kind", "amount", "from"), where)
+    if "amount" not in given:
+        raise RegimeRulesError(f"{where}.amount: a payment scheme pays an amount each period")
+    amount = _number(given["amount"], f"{where}.amount")
+    if amount <= 0:
+        raise RegimeRulesError(f"{where}.amount: must be above 0")
+    if "from" not in given:
+        raise RegimeRulesError(f"{where}.from: say from which period the scheme pays")
+    return Consequence(kind, amount=amount, starts=_date(given["from"], f"{where}.from"))
+
+
+def _rule(raw: object, where: str, seen: set[str]) -> Rule:
+    given = _mapping(raw, where)
+    _unknown(given, ("id", "title", "why", "consequence", "when", "withdraw_when"), where)
+    rule_id = _text(given.get("id"), f"{where}.id")
+    if not rule_id.replace("-", "").replace("_", "").isalnum() or len(rule_id) > 60:
+        raise RegimeRulesError(f"{where}.id: letters, digits, - and _ only, at most 60 (got {rule_id!r})")
+    if rule_id in seen:
+        raise RegimeRulesError(f"{where}.id: {rule_id!r} is used by an earlier rule")
+    seen.add(rule_id)
+    if "consequence" not in given:
+        raise RegimeRulesError(f"{where}.consequence: say what the rule proposes")
+    consequence = _consequence(given["consequence"], f"{where}.consequence")
+    if "when" not in given:
+        raise RegimeRulesError(f"{where}.when: say when the rule triggers")
+    when = _conditions(given["when"], f"{where}.when", per_period_only=consequence.kind == "payment")
+    withdraw = None
+    if "withdraw_when" in given:
+        if consequence.kind != "freedom":
+            raise RegimeRulesError(f"{where}.withdraw_when: only a freedom is withdrawn")
+        withdraw = _conditions(given["withdraw_when"], f"{where}.withdraw_when")
+    return Rule(
+        id=rule_id,
+        title=_text(given.get("title"), f"{where}.title"),
+        why=_text(given.get("why"), f"{where}.why", required=False),
+        consequence=consequence,
+        when=when,
+        withdraw_when=withdraw,
+    )
+
+
+def regime_rules(raw: Mapping[str, Any]) -> RuleSet:
+    """Check a parsed rule set (e.g. from YAML) and return it frozen; anything unknown or out of place
+    raises :class:`RegimeRulesError` naming the key.
+
+    >>> regime_rules({"title": "T", "rules": [{"id": "a", "title": "A", "when": {"band": {"in": ["great"]}},
+    ...     "consequence": {"kind": "freedom", "freedom": "pooled_budgets"}}]})
+    Traceback (most recent call last):
+    ...
+    localstat.engine.regime.RegimeRulesError: rules[1].when.band.in: unknown word 'great' (known: excellent, good, fair, weak, poor)
+    """
+    given = _mapping(raw, "rule set")
+    _unknown(given, ("version", "title", "applies_to", "baseline_freedoms", "rules"), "rule set")
+    if given.get("version", 1) != 1:
+        raise RegimeRulesError(
+            f"version: this LocalStat reads version 1 of the format (got {given['version']!r})"
+        )
+    applies_to = given.get("applies_to", "units")
+    if applies_to not in APPLIES_TO:
+        raise RegimeRulesError(f"applies_to: must be one of {', '.join(APPLIES_TO)} (got {applies_to!r})")
+    baseline = []
+    raw_baseline = given.get("baseline_freedoms") or []
+    if not isinstance(raw_baseline, list):
+        raise RegimeRulesError("baseline_freedoms: must be a list of freedoms")
+    for number, item in enumerate(raw_baseline, start=1):
+        where = f"baseline_freedoms[{number}]"
+        entry = _mapping(item, where)
+        _unknown(entry, ("freedom", "title", "description"), where)
+        freedom = entry.get("freedom")
+        if freedom not in FREEDOMS or freedom == "no_further_targets":
+            allowed = ", ".join(f for f in FREEDOMS if f != "no_further_targets")
+            raise RegimeRulesError(f"{where}.freedom: must be one of {allowed} (got {freedom!r})")
+        baseline.append(
+            BaselineFreedom(
+                freedom=freedom,
+                title=_text(entry.get("title"), f"{where}.title"),
+                description=_text(entry.get("description"), f"{where}.description", required=False),
+            )
+        )
+    raw_rules = given.get("rules")
+    if not isinstance(raw_rules, list) or not raw_rules:
+        raise RegimeRulesError("rules: must be a list of at least one rule")
+    seen: set[str] = set()
+    rules = tuple(_rule(item, f"rules[{n}]", seen) for n, item in enumerate(raw_rules, start=1))
+    return RuleSet(
+        title=_text(given.get("title"), "title"),
+        applies_to=applies_to,
+        baseline_freedoms=tuple(baseline),
+        rules=rules,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Evaluating it
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """``triggers``: one row per rule × subject: ``rule``, ``unit``, ``holds`` (the conditions hold),
+    ``withdraw`` (a freedom the rule gave should end: its ``withdraw_when`` holds, or without one its
+    conditions no longer hold) and ``evidence`` (JSON: every value tested, and the last points read
+    for persistence). ``payments``: see :func:`scheme_payments`."""
+
+    triggers: pl.DataFrame
+    payments: pl.DataFrame
+
+
+TRIGGER_SCHEMA = {
+    "rule": pl.String,
+    "unit": pl.String,
+    "holds": pl.Boolean,
+    "withdraw": pl.Boolean,
+    "evidence": pl.String,
+}
+PAYMENT_SCHEMA = {
+    "rule": pl.String,
+    "unit": pl.String,
+    "period": pl.Date,
+    "earned": pl.Boolean,
+    "amount": pl.Float64,
+    "evidence": pl.String,
+}
+
+
+def _column(code: str, metric: str) -> str:
+    return f"{code}::{metric}"
+
+
+def _per_period_frame(points: pl.DataFrame, indicators: pl.DataFrame) -> pl.DataFrame:
+    """Points with their per-period judgements: ``value``, ``variation`` (the point's SPC type) and
+    ``vs_standard`` (met/below against the indicator's standard, by polarity)."""
+    if points.height == 0:
+        return pl.DataFrame(
+            schema={
+                "unit": pl.String,
+                "indicator": pl.String,
+                "period": pl.Date,
+                "value": pl.Float64,
+                "variation": pl.String,
+                "vs_standard": pl.String,
+            }
+        )
+    joined = points.join(indicators.select("indicator", "polarity", "standard"), on="indicator", how="left")
+    meets = (
+        pl.when(pl.col("polarity") == "lower")
+        .then(pl.col("value") <= pl.col("standard"))
+        .when(pl.col("polarity") == "higher")
+        .then(pl.col("value") >= pl.col("standard"))
+        .otherwise(None)
+    )
+    return joined.select(
+        pl.col("unit").cast(pl.String),
+        pl.col("indicator").cast(pl.String),
+        pl.col("period").cast(pl.Date),
+        pl.col("value").cast(pl.Float64),
+        pl.col("point_type").cast(pl.String).alias("variation"),
+        pl.when(pl.col("value").is_null() | pl.col("standard").is_null())
+        .then(pl.lit(None, dtype=pl.String))
+        .when(meets)
+        .then(pl.lit("met"))
+        .otherwise(pl.lit("below"))
+        .alias("vs_standard"),
+    )
+
+
+def _widen(
+    base: pl.DataFrame,
+    conditions: Conditions,
+    series: pl.DataFrame,
+    per_period: pl.DataFrame,
+    prefix: str,
+) -> tuple[pl.DataFrame, pl.Expr, list[pl.Expr]]:
+    """The base frame with the columns ``conditions`` test, the expression that they all hold, and
+    the evidence columns."""
+    frame = base
+    holds: list[pl.Expr] = []
+    evidence: list[pl.Expr] = []
+    for test in conditions.subject:
+        column = pl.col(test.metric) if test.metric in frame.columns else pl.lit(None)
+        holds.append(test.expression(column))
+        evidence.append(column.cast(pl.String).alias(test.metric))
+    for code, tests in conditions.indicators:
+        metrics = sorted({t.metric for t in tests if _column(code, t.metric) not in frame.columns})
+        if metrics:
+            wanted = series.filter(pl.col("indicator") == code).select(
+                "unit",
+                *[
+                    (pl.col(m) if m in series.columns else pl.lit(None)).alias(_column(code, m))
+                    for m in metrics
+                ],
+            )
+            frame = frame.join(wanted, on="unit", how="left")
+        for test in tests:
+            column = pl.col(_column(code, test.metric))
+            holds.append(test.expression(column))
+            evidence.append(column.cast(pl.String).alias(_column(code, test.metric)))
+        lasting = [t for t in tests if t.metric in PER_PERIOD_TESTS]
+        if conditions.periods > 1 and lasting:
+            name = f"{prefix}{code}::last_{conditions.periods}"
+            recent = (
+                per_period.filter(pl.col("indicator") == code)
+                .sort("unit", "period")
+                .group_by("unit", maintain_order=True)
+                .tail(conditions.periods)
+                .group_by("unit")
+                .agg(
+                    pl.len().alias(f"{name}::n"),
+                    pl.all_horizontal([t.expression(pl.col(t.metric)) for t in lasting])
+                    .all()
+                    .alias(f"{name}::all"),
+                    pl.col("value").alias(f"{name}::values"),
+                    pl.col("period").max().cast(pl.String).alias(f"{name}::to"),
+                )
+            )
+            frame = frame.join(recent, on="unit", how="left")
+            holds.append(
+                ((pl.col(f"{name}::n") == conditions.periods) & pl.col(f"{name}::all")).fill_null(False)
+            )
+            evidence.append(
+                pl.struct(pl.col(f"{name}::values").alias("values"), pl.col(f"{name}::to").alias("to")).alias(
+                    f"{code}::last_{conditions.periods}"
+                )
+            )
+    return frame, pl.all_horizontal(holds) if holds else pl.lit(True), evidence
+
+
+def evaluate_rules(
+    rules: RuleSet,
+    *,
+    subjects: pl.DataFrame,
+    series: pl.DataFrame | None = None,
+    points: pl.DataFrame | None = None,
+    indicators: pl.DataFrame | None = None,
+) -> Evaluation:
+    """Every rule over every subject at once.
+
+    - ``subjects``: ``unit`` and the subject metrics it has (``band``, ``position``, scores,
+      ``capacity_*`` when recorded); a missing column fails its tests.
+    - ``series``: the judgements at the as-of period: ``unit``, ``indicator`` and the columns of
+      :data:`INDICATOR_TESTS`.
+    - ``points``: every period's ``unit``, ``indicator``, ``period``, ``value``, ``point_type`` up to
+      the as-of period (the assessment's SPC points), for persistence and payments.
+    - ``indicators``: ``indicator``, ``polarity`` (higher/lower/neutral) and ``standard`` (nullable).
+    """
+    series = (
+        series if series is not None else pl.DataFrame(schema={"unit": pl.String, "indicator": pl.String})
+    )
+    points = points if points is not None else pl.DataFrame()
+    indicators = (
+        indicators
+        if indicators is not None
+        else pl.DataFrame(schema={"indicator": pl.String, "polarity": pl.String, "standard": pl.Float64})
+    )
+    per_period = _per_period_frame(points, indicators)
+    base = subjects.with_columns(pl.col("unit").cast(pl.String))
+    found: list[pl.DataFrame] = []
+    payments: list[pl.DataFrame] = []
+    for rule in rules.rules:
+        if rule.consequence.kind == "payment":
+            payments.append(scheme_payments(rule, subjects=base, per_period=per_period))
+            continue
+        frame, holds, evidence = _widen(base, rule.when, series, per_period, "when:")
+        withdraw: pl.Expr = ~holds
+        if rule.withdraw_when is not None:
+            frame, withdraw, more = _widen(frame, rule.withdraw_when, series, per_period, "withdraw:")
+            evidence += [e.alias(f"withdraw_when:{e.meta.output_name()}") for e in more]
+        found.append(
+            frame.select(
+                pl.lit(rule.id).alias("rule"),
+                pl.col("unit"),
+                holds.alias("holds"),
+                withdraw.fill_null(False).alias("withdraw"),
+                (pl.struct(evidence).struct.json_encode() if evidence else pl.lit("{}")).alias("evidence"),
+            )
+        )
+    triggers = pl.concat(found) if found else pl.DataFrame(schema=TRIGGER_SCHEMA)
+    paid = pl.concat(payments) if payments else pl.DataFrame(schema=PAYMENT_SCHEMA)
+    return Evaluation(triggers=triggers.cast(TRIGGER_SCHEMA), payments=paid.cast(PAYMENT_SCHEMA))  # type: ignore[arg-type]
+
+
+def scheme_payments(rule: Rule, *, subjects: pl.DataFrame, per_period: pl.DataFrame) -> pl.DataFrame:
+    """An all-or-nothing payment scheme (Box 5.5), one row per subject × period from the scheme's
+    start: the full ``amount`` when every indicator test holds in that period, else nothing. A
+    period with no value on a key indicator earns nothing. Columns: ``rule``, ``unit``, ``period``,
+    ``earned``, ``amount`` and ``evidence`` (JSON: each tested value in that period)."""
+    amount = float(rule.consequence.amount or 0.0)
+    starts = rule.consequence.starts
+    codes = rule.when.indicator_codes
+    window = per_period.filter(
+        pl.col("indicator").is_in(list(codes)) & pl.col("unit").is_in(subjects["unit"].to_list())
+    )
+    if starts is not None:
+        window = window.filter(pl.col("period") >= starts)
+    grid = window.select("unit", "period").unique()
+    holds: list[pl.Expr] = []
+    evidence: list[pl.Expr] = []
+    for code, tests in rule.when.indicators:
+        part = window.filter(pl.col("indicator") == code).select(
+            "unit", "period", *[pl.col(t.metric).alias(_column(code, t.metric)) for t in tests]
+        )
+        grid = grid.join(part, on=["unit", "period"], how="left")
+        for test in tests:
+            column = pl.col(_column(code, test.metric))
+            holds.append(test.expression(column))
+            evidence.append(column.cast(pl.String).alias(_column(code, test.metric)))
+    earned = pl.all_horizontal(holds)
+    return grid.sort("unit", "period").select(
+        pl.lit(rule.id).alias("rule"),
+        pl.col("unit"),
+        pl.col("period"),
+        earned.alias("earned"),
+        pl.when(earned).then(pl.lit(amount)).otherwise(pl.lit(0.0)).alias("amount"),
+        pl.struct(evidence).struct.json_encode().alias("evidence"),
+    )

@@ -1,0 +1,9 @@
+"""Errors the regime's services raise: messages a person can act on, never a stack trace."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+class RegimeError(ValidationError):
+    """A write that would break one of the regime's rules; the message says which and why."""
