@@ -1,0 +1,240 @@
+"""What a briefing says, read from the data: exceptions that need challenge and successes to recognise.
+
+Baltimore's rule (Box 4.1) and Box 5.4: the challenger is briefed before the meeting on the host unit
+and on the body as a whole. The items come from the assessment's current judgements (SPC signals,
+target and trajectory status, comparison with peers), the returns (overdue returns) and, where those
+apps provide them, agreed trajectories and open interventions. Every item keeps the numbers behind
+it, and its headline is the sentence the page, the PDF and the agenda all print.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Min, Q
+
+from localstat.assessment.choices import Level
+from localstat.assessment.explain import Wording, spc_sentence
+from localstat.assessment.models import Judgement
+from localstat.assessment.selectors import versions_for
+from localstat.chain.models import Organisation
+from localstat.returns.choices import ReturnStatus
+from localstat.returns.models import Return
+from localstat.review.choices import ItemKind, Scope
+
+#: Reading order within a scope: the sharpest exceptions first, successes last.
+KIND_ORDER = {kind: n for n, kind in enumerate(ItemKind.values)}
+
+
+@dataclass
+class ItemSpec:
+    """One briefing item before it is stored."""
+
+    key: str
+    scope: str
+    kind: str
+    organisation_id: int
+    indicator_id: int | None
+    headline: str
+    detail: str = ""
+    evidence: dict[str, Any] = field(default_factory=dict)
+    sort_name: str = ""
+
+
+def _optional(module: str, name: str) -> Callable[..., Any] | None:
+    """Another app's cross-app selector, if that app provides it (it is called, never required)."""
+    if importlib.util.find_spec(module) is None:
+        return None
+    return getattr(importlib.import_module(module), name, None)
+
+
+def _wording(judgement: Judgement, version: Any) -> Wording:
+    return Wording(format_value=version.format_value, periodicity=version.periodicity)
+
+
+def _judgement_items(judgements: list[Judgement], host_id: int, body_id: int) -> list[ItemSpec]:
+    versions = versions_for(judgements)
+    items: list[ItemSpec] = []
+    for j in judgements:
+        version = versions[j.pk]
+        fmt = version.format_value
+        who = j.organisation.display_name if j.organisation_id else "England"
+        if j.organisation_id == body_id:
+            who = f"{who} as a whole"
+        scope = Scope.HOST if j.organisation_id == host_id else Scope.BODY
+        name = j.indicator.name
+        evidence = {
+            "judgement_id": j.pk,
+            "period": str(j.period),
+            "value": j.value,
+            "variation": j.variation,
+            "assurance": j.assurance,
+            "target_status": j.target_status,
+            "vs_peers": j.vs_peers,
+            "peer_value": j.peer_value,
+            **{
+                k: (j.evidence or {}).get(k)
+                for k in ("spc_mean", "spc_lpl", "spc_upl", "target_level", "milestone")
+            },
+        }
+
+        def add(
+            kind: str,
+            headline: str,
+            detail: str,
+            _j: Judgement = j,
+            _scope: str = scope,
+            _evidence: dict[str, Any] = evidence,
+        ) -> None:
+            items.append(
+                ItemSpec(
+                    key=f"{kind}:{_j.organisation_id}:{_j.indicator_id}",
+                    scope=_scope,
+                    kind=kind,
+                    organisation_id=_j.organisation_id,  # type: ignore[arg-type]
+                    indicator_id=_j.indicator_id,
+                    headline=headline,
+                    detail=detail,
+                    evidence=_evidence,
+                    sort_name=f"{_j.organisation.code}:{_j.indicator.code}",
+                )
+            )
+
+        sentence = spc_sentence(j.variation, j.spc_rule, j.evidence or {}, _wording(j, version))
+        if j.variation == "special_cause_concern":
+            add(ItemKind.SPECIAL_CAUSE_CONCERN, f"{who}: {name} shows a special-cause concern.", sentence)
+        if j.assurance == "consistent_fail" or j.target_status in ("off_track", "missed"):
+            level = (j.evidence or {}).get("target_level")
+            target = f" of {fmt(level)}" if level is not None else ""
+            how = {
+                "off_track": "is off track for its target",
+                "missed": "missed its target",
+            }.get(j.target_status, "will consistently miss its target")
+            add(
+                ItemKind.OFF_TRAJECTORY,
+                f"{who}: {name} {how}{target}.",
+                "The process limits lie wholly on the wrong side of the target."
+                if j.assurance == "consistent_fail"
+                else "Significantly below this period's milestone.",
+            )
+        if j.vs_peers == "significantly_worse":
+            add(
+                ItemKind.PEER_OUTLIER,
+                f"{who}: {name} is significantly worse than its most similar units ({fmt(j.value)} against {fmt(j.peer_value)}).",
+                "",
+            )
+        if j.variation == "special_cause_improvement":
+            add(ItemKind.SUCCESS, f"{who}: {name} shows a special-cause improvement.", sentence)
+        elif j.vs_peers == "significantly_better":
+            add(
+                ItemKind.SUCCESS,
+                f"{who}: {name} is significantly better than its most similar units ({fmt(j.value)} against {fmt(j.peer_value)}).",
+                "",
+            )
+        elif j.assurance == "consistent_pass":
+            add(ItemKind.SUCCESS, f"{who}: {name} will consistently meet its target.", sentence)
+    return items
+
+
+def _overdue_return_items(units: dict[int, Organisation], host_id: int, as_of: date) -> list[ItemSpec]:
+    rows = (
+        Return.objects.filter(unit_id__in=list(units), status=ReturnStatus.AWAITING, deadline__lt=as_of)
+        .values("unit_id")
+        .annotate(n=Count("pk"), oldest=Min("deadline"))
+        .order_by("unit_id")
+    )
+    items = []
+    for row in rows:
+        unit = units[row["unit_id"]]
+        count = row["n"]
+        items.append(
+            ItemSpec(
+                key=f"{ItemKind.OVERDUE_RETURN}:{unit.pk}:",
+                scope=Scope.HOST if unit.pk == host_id else Scope.BODY,
+                kind=ItemKind.OVERDUE_RETURN,
+                organisation_id=unit.pk,
+                indicator_id=None,
+                headline=f"{unit.display_name}: {count} return{'s' if count != 1 else ''} overdue, the oldest due on {row['oldest']:%d %B %Y}.",
+                evidence={"returns": count, "oldest_deadline": str(row["oldest"])},
+                sort_name=unit.code,
+            )
+        )
+    return items
+
+
+def _intervention_items(units: dict[int, Organisation], host_id: int, as_of: date) -> list[ItemSpec]:
+    selector = _optional("localstat.regime.selectors", "open_interventions")
+    if selector is None:
+        return []
+    items = []
+    for organisation_id, interventions in selector(list(units), as_of).items():
+        unit = units[organisation_id]
+        for intervention in interventions:
+            level = getattr(intervention, "get_level_display", lambda: "")() or str(intervention)
+            items.append(
+                ItemSpec(
+                    key=f"{ItemKind.OPEN_INTERVENTION}:{unit.pk}:{intervention.pk}",
+                    scope=Scope.HOST if unit.pk == host_id else Scope.BODY,
+                    kind=ItemKind.OPEN_INTERVENTION,
+                    organisation_id=unit.pk,
+                    indicator_id=None,
+                    headline=f"{unit.display_name}: open intervention ({level}).",
+                    evidence={"intervention_id": intervention.pk},
+                    sort_name=unit.code,
+                )
+            )
+    return items
+
+
+def _trajectory_items(units: dict[int, Organisation], host_id: int, as_of: date) -> list[ItemSpec]:
+    selector = _optional("localstat.agreements.selectors", "trajectory_status")
+    if selector is None:
+        return []
+    items = []
+    for organisation_id, statuses in selector(list(units), as_of).items():
+        unit = units[organisation_id]
+        for status in statuses:
+            state = str(getattr(status, "status", ""))
+            if state not in ("off_track", "at_risk"):
+                continue
+            label = getattr(status, "label", "") or getattr(status, "target", "") or "an agreed target"
+            words = "off track" if state == "off_track" else "at risk"
+            items.append(
+                ItemSpec(
+                    key=f"{ItemKind.OFF_TRAJECTORY}:{unit.pk}:agreement:{label}",
+                    scope=Scope.HOST if unit.pk == host_id else Scope.BODY,
+                    kind=ItemKind.OFF_TRAJECTORY,
+                    organisation_id=unit.pk,
+                    indicator_id=None,
+                    headline=f"{unit.display_name}: {words} against the agreed trajectory for {label}.",
+                    evidence={"trajectory_status": state, "label": str(label)},
+                    sort_name=unit.code,
+                )
+            )
+    return items
+
+
+def briefing_items(
+    *, body: Organisation, units: list[Organisation], host: Organisation, as_of: date
+) -> list[ItemSpec]:
+    """Every exception and success for the host unit and the body as a whole, host first."""
+    by_id = {u.pk: u for u in units}
+    judgements = list(
+        Judgement.objects.filter(is_current=True)
+        .filter(Q(level=Level.UNIT, organisation_id__in=list(by_id)) | Q(level=Level.TIER, organisation=body))
+        .select_related("organisation", "indicator", "run")
+        .order_by("organisation__code", "indicator__code")
+    )
+    items = (
+        _judgement_items(judgements, host.pk, body.pk)
+        + _overdue_return_items(by_id, host.pk, as_of)
+        + _trajectory_items(by_id, host.pk, as_of)
+        + _intervention_items(by_id, host.pk, as_of)
+    )
+    items.sort(key=lambda i: (i.scope != Scope.HOST, KIND_ORDER[i.kind], i.sort_name))
+    return items

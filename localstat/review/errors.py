@@ -1,0 +1,9 @@
+"""Errors the review's services raise: messages a person can act on, never a stack trace."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+class ReviewError(ValidationError):
+    """A write that would break one of the review's rules; the message says which and why."""

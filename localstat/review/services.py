@@ -1,0 +1,668 @@
+"""Every write to review cycles, meetings, briefings and actions: keyword-only, atomic, audited.
+
+``acting_user`` None is the system itself (the demo, the tick); a person is checked against
+``review/permissions.py`` on the cycle's body and the units it holds to account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from localstat.assessment.selectors import latest_run
+from localstat.chain.access import Actor, NotPermitted, authorise
+from localstat.chain.choices import ChainRole, Role
+from localstat.chain.models import Membership, Organisation, Service
+from localstat.chain.selectors import links_current_on
+from localstat.core.audit import record_event
+from localstat.core.clock import today
+from localstat.returns.models import Collection
+from localstat.returns.services import PERIOD_DAYS
+from localstat.review import notifications
+from localstat.review.briefings import briefing_items
+from localstat.review.choices import (
+    CADENCE_DAYS,
+    LONGEST_EFFECTIVE_DAYS,
+    ActionStatus,
+    Cadence,
+    CommitmentStatus,
+    MeetingStatus,
+)
+from localstat.review.errors import ReviewError
+from localstat.review.models import (
+    Action,
+    ActionUpdate,
+    Briefing,
+    BriefingItem,
+    Commitment,
+    CycleUnit,
+    Meeting,
+    Recognition,
+    ReviewCycle,
+    ReviewQuestion,
+)
+
+
+def _organisations(cycle: ReviewCycle) -> list[Organisation]:
+    return [cycle.body, *cycle.units.all()]
+
+
+def _is_administrator(user: Actor) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and (
+            getattr(user, "is_superuser", False)
+            or Membership.objects.filter(user_id=user.pk, role=Role.ADMINISTRATOR).exists()
+        )
+    )
+
+
+def data_refresh_days(units: Sequence[Organisation]) -> int | None:
+    """How often fresh data arrives for these units: the shortest period of any collection asking them."""
+    periodicities = set(
+        Collection.objects.filter(unit_links__unit__in=list(units)).values_list("periodicity", flat=True)
+    )
+    return min((PERIOD_DAYS[p] for p in periodicities), default=None)  # type: ignore[index]
+
+
+def check_cadence(cadence: str, units: Sequence[Organisation]) -> str:
+    """Refuse a cadence shorter than the data's refresh (A.7: the limiting factor); return a warning when
+    it is longer than 6 weeks, else an empty string."""
+    if cadence not in Cadence.values:
+        raise ReviewError(f"Unknown cadence {cadence!r}: choose one of {', '.join(Cadence.values)}.")
+    days = CADENCE_DAYS[Cadence(cadence)]
+    refresh = data_refresh_days(units)
+    if refresh is None:
+        raise ReviewError(
+            "No collection asks these units for data, so a review would have nothing to review: "
+            "issue a collection first."
+        )
+    if days < refresh:
+        raise ReviewError(
+            f"A {Cadence(cadence).label.split(' (')[0].lower()} cycle meets every {days} days, but these units' "
+            f"data are refreshed only every {refresh} days: a meeting would see no new data. "
+            "Choose a cadence at least as long as the data's refresh."
+        )
+    if days > LONGEST_EFFECTIVE_DAYS:
+        return (
+            f"Meetings every {days} days are more than 6 weeks apart: under-performance can no longer be "
+            "swiftly identified and corrected (seed A.7)."
+        )
+    return ""
+
+
+@transaction.atomic
+def create_cycle(
+    *,
+    code: str,
+    name: str,
+    body: Organisation,
+    service: Service,
+    cadence: str,
+    challenger: AbstractBaseUser,
+    units: Sequence[Organisation],
+    first_meeting: date,
+    synthetic: bool = False,
+    acting_user: Actor,
+) -> ReviewCycle:
+    """A body's review cycle, with its first meeting hosted by the first unit in the rotation."""
+    units = list(dict.fromkeys(units))
+    authorise(acting_user, "review.manage_cycles", [body, *units])
+    if not code.strip() or not name.strip():
+        raise ReviewError("A cycle needs a code and a name.")
+    if ReviewCycle.objects.filter(code=code).exists():
+        raise ReviewError(f"There is already a review cycle with the code {code!r}.")
+    if not units:
+        raise ReviewError("A cycle holds at least one unit to account.")
+    if not links_current_on(None).filter(organisation=body, service=service).exists():
+        raise ReviewError(f"{body.display_name} has no place in the {service.name} chain.")
+    answering = set(
+        links_current_on(None)
+        .filter(service=service, accountable_to=body, role=ChainRole.FRONT_LINE_UNIT)
+        .values_list("organisation_id", flat=True)
+    )
+    strangers = sorted(u.code for u in units if u.pk not in answering)
+    if strangers:
+        raise ReviewError(
+            f"{', '.join(strangers)} {'does' if len(strangers) == 1 else 'do'} not answer to "
+            f"{body.display_name} in {service.name}: a cycle holds only the body's own units to account."
+        )
+    if not Membership.objects.filter(user_id=challenger.pk, organisation=body, role=Role.CHALLENGER).exists():
+        raise ReviewError(
+            f"{challenger.get_username()} is not a challenger at {body.display_name}: give them the challenger "
+            "role there first."
+        )
+    warning = check_cadence(cadence, units)
+    cycle = ReviewCycle.objects.create(
+        code=code,
+        name=name,
+        body=body,
+        service=service,
+        cadence=cadence,
+        challenger=challenger,  # type: ignore[misc]
+        first_meeting=first_meeting,
+        cadence_warning=warning,
+        synthetic=synthetic,
+        created_by=acting_user if acting_user is not None and acting_user.is_authenticated else None,  # type: ignore[misc]
+    )
+    CycleUnit.objects.bulk_create(
+        [CycleUnit(cycle=cycle, unit=unit, rotation=n) for n, unit in enumerate(units, start=1)]
+    )
+    Meeting.objects.create(cycle=cycle, number=1, scheduled_for=first_meeting, host=units[0])
+    record_event(
+        actor=acting_user,
+        action="review.create_cycle",
+        subject=cycle,
+        summary=f"Review cycle {cycle.code}: {cadence}, {len(units)} units, challenger {challenger.get_username()}",
+        data={"units": [u.code for u in units], "cadence": cadence, "warning": warning},
+    )
+    return cycle
+
+
+def _next_host(cycle: ReviewCycle, after: Organisation | None) -> Organisation:
+    rotation = list(cycle.cycle_units.select_related("unit").order_by("rotation"))
+    codes = [cu.unit_id for cu in rotation]
+    if after is None or after.pk not in codes:
+        return rotation[0].unit
+    return rotation[(codes.index(after.pk) + 1) % len(rotation)].unit
+
+
+@transaction.atomic
+def schedule_next_meeting(*, cycle: ReviewCycle, acting_user: Actor) -> Meeting:
+    """The meeting one cadence after the cycle's last, hosted by the next unit in the rotation."""
+    authorise(acting_user, "review.manage_cycles", _organisations(cycle))
+    if cycle.ended_on is not None:
+        raise ReviewError(f"The cycle {cycle.code} ended on {cycle.ended_on}: it holds no more meetings.")
+    last = cycle.meetings.select_related("host").order_by("-number").first()
+    day = cycle.date_after(last.scheduled_for) if last else cycle.first_meeting
+    meeting = Meeting.objects.create(
+        cycle=cycle,
+        number=(last.number + 1) if last else 1,
+        scheduled_for=day,
+        host=_next_host(cycle, last.host if last else None),
+    )
+    record_event(
+        actor=acting_user,
+        action="review.schedule_meeting",
+        subject=meeting,
+        summary=f"{cycle.code} meeting {meeting.number} on {day}, hosted by {meeting.host.code}",
+    )
+    return meeting
+
+
+def _draft(meeting: Meeting) -> Briefing | None:
+    briefing = Briefing.objects.filter(meeting=meeting).first()
+    if briefing is not None and briefing.is_issued:
+        raise ReviewError(
+            f"The briefing for {meeting} was issued on {briefing.issued_at:%d %B %Y}: an issued briefing is not changed."
+        )
+    return briefing
+
+
+@transaction.atomic
+def generate_briefing(*, meeting: Meeting, as_of: date | None = None, acting_user: Actor) -> Briefing:
+    """Read the exceptions and successes from the data for the host unit and the body as a whole.
+
+    Regenerating a draft keeps the challenger's probe marks and notes on every item still there; marks
+    on items the data no longer raise are kept in the audit record.
+    """
+    cycle = meeting.cycle
+    authorise(acting_user, "review.prepare_briefing", _organisations(cycle))
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise ReviewError(
+            f"{meeting} is {meeting.get_status_display().lower()}: a briefing is for a meeting to come."
+        )
+    as_of = as_of or today()
+    existing = _draft(meeting)
+    kept: dict[str, tuple[bool, str, Any, Any]] = {}
+    if existing is not None:
+        kept = {
+            i.key: (i.probe, i.probe_note, i.marked_by_id, i.marked_at)
+            for i in existing.items.filter(Q(probe=True) | ~Q(probe_note=""))
+        }
+        existing.items.all().delete()
+        briefing = existing
+        briefing.as_of = as_of
+    else:
+        briefing = Briefing(meeting=meeting, as_of=as_of)
+    briefing.run = latest_run()
+    briefing.generated_at = timezone.now()
+    briefing.generated_by = acting_user if acting_user is not None and acting_user.is_authenticated else None  # type: ignore[assignment]
+    briefing.save()
+    specs = briefing_items(body=cycle.body, units=list(cycle.units.all()), host=meeting.host, as_of=as_of)
+    items = []
+    for position, spec in enumerate(specs, start=1):
+        probe, note, marked_by, marked_at = kept.pop(spec.key, (False, "", None, None))
+        items.append(
+            BriefingItem(
+                briefing=briefing,
+                key=spec.key,
+                scope=spec.scope,
+                kind=spec.kind,
+                organisation_id=spec.organisation_id,
+                indicator_id=spec.indicator_id,
+                headline=spec.headline[:300],
+                detail=spec.detail,
+                evidence=spec.evidence,
+                position=position,
+                probe=probe,
+                probe_note=note,
+                marked_by_id=marked_by,
+                marked_at=marked_at,
+            )
+        )
+    BriefingItem.objects.bulk_create(items)
+    record_event(
+        actor=acting_user,
+        action="review.generate_briefing",
+        subject=briefing,
+        summary=f"Briefing for {meeting}: {len(items)} items from the data as of {as_of}",
+        data={"items": len(items), "marks_no_longer_raised": {k: v[1] for k, v in kept.items()}},
+    )
+    return briefing
+
+
+@transaction.atomic
+def mark_probe(*, item: BriefingItem, probe: bool, note: str = "", acting_user: Actor) -> BriefingItem:
+    """The challenger marks (or unmarks) an item to probe in the meeting, with what to ask."""
+    cycle = item.briefing.meeting.cycle
+    _check_challenger(cycle, acting_user)
+    _draft(item.briefing.meeting)
+    item.probe = probe
+    item.probe_note = note.strip()
+    item.marked_by = acting_user if acting_user is not None and acting_user.is_authenticated else None  # type: ignore[assignment]
+    item.marked_at = timezone.now()
+    item.save(update_fields=["probe", "probe_note", "marked_by", "marked_at"])
+    record_event(
+        actor=acting_user,
+        action="review.mark_probe",
+        subject=item,
+        summary=f"{'Probe' if probe else 'Do not probe'}: {item.headline}",
+        data={"probe": probe, "note": item.probe_note},
+    )
+    return item
+
+
+def _check_challenger(cycle: ReviewCycle, acting_user: Actor) -> None:
+    authorise(acting_user, "review.challenge", _organisations(cycle))
+    if (
+        acting_user is not None
+        and acting_user.pk != cycle.challenger_id
+        and not _is_administrator(acting_user)
+    ):
+        raise NotPermitted(
+            f"{acting_user.get_username()} is not this cycle's challenger: {cycle.challenger.get_username()} marks and issues its briefings."
+        )
+
+
+@transaction.atomic
+def issue_briefing(*, briefing: Briefing, note: str = "", acting_user: Actor) -> Briefing:
+    """The challenger issues the briefing: it is frozen, and the secretariat and host are told."""
+    meeting = briefing.meeting
+    _check_challenger(meeting.cycle, acting_user)
+    _draft(meeting)
+    briefing.issued_at = timezone.now()
+    briefing.issued_by = acting_user if acting_user is not None and acting_user.is_authenticated else None  # type: ignore[assignment]
+    briefing.challenger_note = note.strip()
+    briefing.save(update_fields=["issued_at", "issued_by", "challenger_note"])
+    probes = briefing.items.filter(probe=True).count()
+    record_event(
+        actor=acting_user,
+        action="review.issue_briefing",
+        subject=briefing,
+        summary=f"Briefing for {meeting} issued with {probes} items to probe",
+    )
+    recipients = notifications.people_at(
+        [meeting.cycle.body], notifications.SECRETARIAT_ROLES
+    ) + notifications.people_at([meeting.host], notifications.UNIT_ROLES)
+    notifications.send_on_commit(
+        [
+            (
+                f"Briefing issued: {meeting}",
+                f"The challenger has issued the briefing for {meeting}, hosted by {meeting.host.display_name}, "
+                f"with {probes} items to probe. Read it in LocalStat under Reviews.",
+                [p.email for p in recipients],
+            )
+        ]
+    )
+    return briefing
+
+
+def _check_meeting_party(meeting: Meeting, organisation: Organisation) -> None:
+    cycle = meeting.cycle
+    if organisation.pk != cycle.body_id and not cycle.cycle_units.filter(unit=organisation).exists():
+        raise ReviewError(f"{organisation.code} is not held to account in {cycle.name}.")
+
+
+def _recording(meeting: Meeting, acting_user: Actor) -> None:
+    authorise(acting_user, "review.record_meeting", _organisations(meeting.cycle))
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ReviewError(f"{meeting} was cancelled: nothing is recorded against it.")
+
+
+def _text(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ReviewError(f"Enter {what}.")
+    return value
+
+
+@transaction.atomic
+def record_question(
+    *,
+    meeting: Meeting,
+    organisation: Organisation,
+    question: str,
+    answer: str = "",
+    briefing_item: BriefingItem | None = None,
+    acting_user: Actor,
+) -> ReviewQuestion:
+    _recording(meeting, acting_user)
+    _check_meeting_party(meeting, organisation)
+    if briefing_item is not None and briefing_item.briefing.meeting_id != meeting.pk:
+        raise ReviewError("That briefing item belongs to another meeting.")
+    record = ReviewQuestion.objects.create(
+        meeting=meeting,
+        organisation=organisation,
+        question=_text(question, "the question asked"),
+        answer=(answer or "").strip(),
+        briefing_item=briefing_item,
+        recorded_by=_person(acting_user),
+    )
+    record_event(
+        actor=acting_user, action="review.record_question", subject=record, summary=record.question[:200]
+    )
+    return record
+
+
+def _person(acting_user: Actor) -> Any:
+    return acting_user if acting_user is not None and acting_user.is_authenticated else None
+
+
+@transaction.atomic
+def record_action(
+    *,
+    meeting: Meeting,
+    organisation: Organisation,
+    description: str,
+    owner: AbstractBaseUser,
+    due_on: date,
+    data_required: str = "",
+    acting_user: Actor,
+) -> Action:
+    """An action: what, who owns it, by when, and the data the next meeting wants to see."""
+    _recording(meeting, acting_user)
+    _check_meeting_party(meeting, organisation)
+    description = _text(description, "what is to be done")
+    if due_on < meeting.scheduled_for:
+        raise ReviewError(f"The due date {due_on} is before the meeting ({meeting.scheduled_for}).")
+    if not Membership.objects.filter(
+        user_id=owner.pk, organisation__in=[organisation, meeting.cycle.body]
+    ).exists():
+        raise ReviewError(
+            f"{owner.get_username()} has no role at {organisation.code} or {meeting.cycle.body.code}: "
+            "an action's owner answers for it there."
+        )
+    action = Action.objects.create(
+        meeting=meeting,
+        organisation=organisation,
+        description=description,
+        owner=owner,  # type: ignore[misc]
+        due_on=due_on,
+        data_required=(data_required or "").strip(),
+        created_by=_person(acting_user),
+    )
+    record_event(
+        actor=acting_user,
+        action="review.record_action",
+        subject=action,
+        summary=f"Action for {organisation.code}, owner {owner.get_username()}, due {due_on}: {description[:200]}",
+    )
+    return action
+
+
+@transaction.atomic
+def record_commitment(
+    *,
+    meeting: Meeting,
+    organisation: Organisation,
+    description: str,
+    due_on: date | None = None,
+    acting_user: Actor,
+) -> Commitment:
+    _recording(meeting, acting_user)
+    _check_meeting_party(meeting, organisation)
+    commitment = Commitment.objects.create(
+        meeting=meeting,
+        organisation=organisation,
+        description=_text(description, "what the unit committed to"),
+        due_on=due_on,
+        recorded_by=_person(acting_user),
+    )
+    record_event(
+        actor=acting_user,
+        action="review.record_commitment",
+        subject=commitment,
+        summary=commitment.description[:200],
+    )
+    return commitment
+
+
+@transaction.atomic
+def assess_commitment(
+    *, commitment: Commitment, kept: bool, note: str = "", acting_user: Actor
+) -> Commitment:
+    """Whether the unit did what it promised; the first assessment stands (a new one needs a new record)."""
+    _recording(commitment.meeting, acting_user)
+    if commitment.status != CommitmentStatus.PENDING:
+        raise ReviewError(
+            f"This commitment was already assessed as {commitment.get_status_display().lower()} on {commitment.assessed_on}."
+        )
+    commitment.status = CommitmentStatus.KEPT if kept else CommitmentStatus.BROKEN
+    commitment.assessment_note = (note or "").strip()
+    commitment.assessed_by = _person(acting_user)
+    commitment.assessed_on = today()
+    commitment.save()
+    record_event(
+        actor=acting_user,
+        action="review.assess_commitment",
+        subject=commitment,
+        summary=f"{commitment.get_status_display()}: {commitment.description[:200]}",
+    )
+    return commitment
+
+
+@transaction.atomic
+def record_recognition(
+    *,
+    meeting: Meeting,
+    organisation: Organisation,
+    citation: str,
+    briefing_item: BriefingItem | None = None,
+    acting_user: Actor,
+) -> Recognition:
+    _recording(meeting, acting_user)
+    _check_meeting_party(meeting, organisation)
+    recognition = Recognition.objects.create(
+        meeting=meeting,
+        organisation=organisation,
+        citation=_text(citation, "what is being recognised"),
+        briefing_item=briefing_item,
+        recorded_by=_person(acting_user),
+    )
+    record_event(
+        actor=acting_user,
+        action="review.record_recognition",
+        subject=recognition,
+        summary=recognition.citation[:200],
+    )
+    return recognition
+
+
+@transaction.atomic
+def hold_meeting(*, meeting: Meeting, held_on: date | None = None, acting_user: Actor) -> Meeting:
+    """Record that the meeting took place: every earlier action still open is carried over, an action
+    carried over more than once is escalated, and the next meeting is scheduled."""
+    _recording(meeting, acting_user)
+    held_on = held_on or meeting.scheduled_for
+    if meeting.status == MeetingStatus.HELD:
+        raise ReviewError(f"{meeting} was already recorded as held on {meeting.held_on}.")
+    if held_on > today():
+        raise ReviewError(f"{held_on} is in the future: record a meeting as held once it has taken place.")
+    meeting.status = MeetingStatus.HELD
+    meeting.held_on = held_on
+    meeting.save(update_fields=["status", "held_on", "updated_at"])
+    carried = Action.objects.filter(
+        meeting__cycle=meeting.cycle, meeting__number__lt=meeting.number, status=ActionStatus.OPEN
+    )
+    carried_ids = list(carried.values_list("pk", flat=True))
+    carried.update(carried_over=F("carried_over") + 1)
+    escalated = list(
+        Action.objects.filter(pk__in=carried_ids, carried_over__gt=1, escalated_on__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    Action.objects.filter(pk__in=escalated).update(escalated_on=held_on)
+    record_event(
+        actor=acting_user,
+        action="review.hold_meeting",
+        subject=meeting,
+        summary=f"{meeting} held on {held_on}: {len(carried_ids)} actions carried over, {len(escalated)} escalated",
+        data={"carried": carried_ids, "escalated": escalated},
+    )
+    if (
+        meeting.cycle.ended_on is None
+        and not meeting.cycle.meetings.filter(number__gt=meeting.number).exists()
+    ):
+        schedule_next_meeting(cycle=meeting.cycle, acting_user=None)
+    return meeting
+
+
+@transaction.atomic
+def issue_follow_up(*, meeting: Meeting, acting_user: Actor) -> Meeting:
+    """The follow-up note (CitiStat: within 2 days): every action, commitment and the data required next time."""
+    _recording(meeting, acting_user)
+    if meeting.status != MeetingStatus.HELD:
+        raise ReviewError(f"{meeting} has not been held yet: a follow-up note comes after the meeting.")
+    if meeting.follow_up_issued_at is not None:
+        raise ReviewError(
+            f"The follow-up note for {meeting} was issued on {meeting.follow_up_issued_at:%d %B %Y}."
+        )
+    meeting.follow_up_issued_at = timezone.now()
+    meeting.follow_up_issued_by = _person(acting_user)
+    meeting.save(update_fields=["follow_up_issued_at", "follow_up_issued_by", "updated_at"])
+    actions = list(meeting.actions.select_related("owner", "organisation"))
+    late = meeting.follow_up_due is not None and today() > meeting.follow_up_due
+    record_event(
+        actor=acting_user,
+        action="review.issue_follow_up",
+        subject=meeting,
+        summary=f"Follow-up note for {meeting}: {len(actions)} actions"
+        + (" (after the 2 days)" if late else ""),
+    )
+    notifications.send_on_commit(
+        [
+            (
+                f"Action from {meeting}: due {a.due_on:%d %B %Y}",
+                f"{a.description}\n\nFor: {a.organisation.display_name}\nDue: {a.due_on:%d %B %Y}\n"
+                f"Data required next time: {a.data_required or 'none named'}\n\n"
+                "Report progress on it in LocalStat under Reviews, My actions.",
+                [a.owner.email] if a.owner.email else [],
+            )
+            for a in actions
+        ]
+    )
+    return meeting
+
+
+@transaction.atomic
+def update_action(*, action: Action, note: str, done: bool = False, acting_user: Actor) -> ActionUpdate:
+    """The owner (or the secretariat) reports progress; ``done`` closes the action on LocalStat's today."""
+    if acting_user is not None and action.owner_id != acting_user.pk:
+        authorise(acting_user, "review.update_action", [action.organisation])
+    if action.status != ActionStatus.OPEN:
+        raise ReviewError(f"This action is {action.get_status_display().lower()}: it cannot be updated.")
+    on = today()
+    update = ActionUpdate.objects.create(
+        action=action,
+        author=_person(acting_user),
+        note=_text(note, "what has been done"),
+        status=ActionStatus.DONE if done else ActionStatus.OPEN,
+        on=on,
+    )
+    if done:
+        action.status = ActionStatus.DONE
+        action.closed_on = on
+        action.save(update_fields=["status", "closed_on", "updated_at"])
+    record_event(
+        actor=acting_user,
+        action="review.update_action",
+        subject=action,
+        summary=f"{'Done' if done else 'Progress'}: {update.note[:200]}",
+    )
+    return update
+
+
+@transaction.atomic
+def drop_action(*, action: Action, reason: str, acting_user: Actor) -> ActionUpdate:
+    """The secretariat drops an action that no longer makes sense, with the reason on record."""
+    _recording(action.meeting, acting_user)
+    if action.status != ActionStatus.OPEN:
+        raise ReviewError(f"This action is already {action.get_status_display().lower()}.")
+    on = today()
+    update = ActionUpdate.objects.create(
+        action=action,
+        author=_person(acting_user),
+        note=_text(reason, "why it is dropped"),
+        status=ActionStatus.DROPPED,
+        on=on,
+    )
+    action.status = ActionStatus.DROPPED
+    action.closed_on = on
+    action.save(update_fields=["status", "closed_on", "updated_at"])
+    record_event(
+        actor=acting_user,
+        action="review.drop_action",
+        subject=action,
+        summary=f"Dropped: {update.note[:200]}",
+    )
+    return update
+
+
+def note_overdue_actions(as_of: date) -> tuple[int, int]:
+    """Open actions past their due date are noted once and their owners reminded; (newly noted, overdue)."""
+    with transaction.atomic():
+        fresh = list(
+            Action.objects.filter(status=ActionStatus.OPEN, due_on__lt=as_of, overdue_noted_on__isnull=True)
+            .select_related("owner", "organisation", "meeting__cycle")
+            .select_for_update(of=("self",))
+        )
+        Action.objects.filter(pk__in=[a.pk for a in fresh]).update(overdue_noted_on=as_of)
+        for action in fresh:
+            record_event(
+                actor=None,
+                action="review.note_overdue_action",
+                subject=action,
+                summary=f"Overdue since {action.due_on}: {action.description[:200]}",
+            )
+        notifications.send_on_commit(
+            [
+                (
+                    f"Overdue action: {a.description[:60]}",
+                    f"Your action from {a.meeting} was due on {a.due_on:%d %B %Y} and is still open:\n\n"
+                    f"{a.description}\n\nReport progress in LocalStat under Reviews, My actions; "
+                    "the next meeting will ask about it.",
+                    [a.owner.email] if a.owner.email else [],
+                )
+                for a in fresh
+            ]
+        )
+    overdue = Action.objects.filter(status=ActionStatus.OPEN, due_on__lt=as_of).count()
+    return len(fresh), overdue
