@@ -29,6 +29,12 @@ class Release(models.Model):
     status = models.CharField(max_length=10, choices=ReleaseStatus.choices, default=ReleaseStatus.SCHEDULED)
     publish_at = models.DateTimeField(help_text="The publication time, announced in advance.")
     published_at = models.DateTimeField(null=True, blank=True)
+    frozen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When its values and judgements were frozen: before publication for pre-release access, "
+        "else at publication.",
+    )
     run = models.ForeignKey(AssessmentRun, on_delete=models.PROTECT, related_name="releases")
     change_note = models.TextField(blank=True, help_text="For a correction: what changed and why.")
     scheduled_by = models.ForeignKey(
@@ -131,3 +137,40 @@ class ReleaseChart(models.Model):
 
     def __str__(self) -> str:
         return f"release {self.release_id}: {self.key}"
+
+
+class ReleasedPeer(models.Model):
+    """A unit's most similar units as the release's run found them (1 = the most similar)."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="released_peers")
+    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
+    peer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+", db_index=False)
+    rank = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["release_id", "unit_id", "rank"]
+        indexes = [models.Index(fields=["release", "unit"], name="publication_peer_by_unit")]
+
+    def __str__(self) -> str:
+        return f"release {self.release_id}: {self.unit_id} ~ {self.peer_id} ({self.rank})"
+
+
+class PreReleaseAccess(models.Model):
+    """A named person allowed to see a frozen release before its publication time, and why."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="pre_release_access")
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=300, help_text="Why they need it before publication.")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["release_id", "person_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "person"], name="publication_one_access_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"release {self.release_id}: pre-release access for {self.person_id}"

@@ -17,3 +17,8 @@ PUBLISH_RELEASE = register_action(
     "Publish a scheduled release of a service chain's approved values and judgements",
     [(Role.DEPARTMENT_ANALYST, Relation.OVERSEES)],
 )
+GRANT_PRE_RELEASE_ACCESS = register_action(
+    "publication.grant_pre_release_access",
+    "Name a person who may read a frozen release before its publication time",
+    [(Role.DEPARTMENT_ANALYST, Relation.OVERSEES)],
+)

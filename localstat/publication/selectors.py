@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import polars as pl
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from localstat.assessment import analytics, charts
+from localstat.assessment.choices import Level
 from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentences
-from localstat.assessment.selectors import version_of
+from localstat.assessment.selectors import version_of, versions_for
+from localstat.chain.access import can
 from localstat.chain.models import Organisation
 from localstat.core.charts import render_svg
+from localstat.framework.models import Indicator, IndicatorVersion
 from localstat.publication.models import (
+    PreReleaseAccess,
     Release,
     ReleaseChart,
     ReleasedJudgement,
+    ReleasedPeer,
     ReleasedValue,
     ReleaseStatus,
 )
+from localstat.publication.opendata import league_frame
+from localstat.publication.permissions import PUBLISH_RELEASE
+from localstat.publication.services import chain_of
 
 #: The plain-English headline of a comparison with England.
 VS_ENGLAND = {
@@ -92,6 +103,7 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
     """Each published indicator of the unit: headline words, sentences, numbers and chart."""
     sections = []
     for release in latest_releases():
+        ranks = unit_ranks(release, organisation)
         judgements = (
             ReleasedJudgement.objects.filter(release=release, organisation=organisation)
             .select_related("indicator", "parent", "organisation")
@@ -144,6 +156,8 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                     "area": fmt(judgement.parent_value),
                     "peers": fmt(judgement.peer_value),
                     "sentences": judgement_sentences(judgement, wording),
+                    "standards": _standards(judgement, version),
+                    "rank": ranks.get(judgement.indicator.code),
                     "chart": _chart(release, judgement, version.display_unit) if values.height else "",
                     "values": [(period, fmt(value)) for period, value in values.iter_rows()],
                     # When the judged period has no approved value yet, the newest one there is.
@@ -153,3 +167,296 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                 }
             )
     return sections
+
+
+#: A target's status, as a person would say it.
+TARGET_WORDS = {
+    "met": "Met",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "missed": "Missed",
+    "no_value": "No value for this period yet",
+}
+#: Against a national standard.
+STANDARD_WORDS = {"met": "Meets the standard", "below": "Below the standard"}
+
+
+def release_stamp() -> str:
+    """Changes whenever a release is published (or one is removed): the key of every cached public page."""
+    stamp = Release.objects.filter(status=ReleaseStatus.PUBLISHED).aggregate(
+        n=Count("id"), last=Max("id"), at=Max("published_at"), made=Max("created_at")
+    )
+    made = stamp["made"].timestamp() if stamp["made"] else 0
+    return f"{stamp['n']}.{stamp['last']}.{made}"
+
+
+def can_read_before_publication(user: Any, release: Release) -> bool:
+    """A named person with pre-release access, or someone who may publish it, may read a frozen release."""
+    if user is None or not user.is_authenticated or release.frozen_at is None:
+        return False
+    if PreReleaseAccess.objects.filter(release=release, person=user).exists():
+        return True
+    return all(can(user, PUBLISH_RELEASE.code, organisation) for organisation in chain_of(release.service))
+
+
+def readable_release(user: Any, service_code: str, number: int) -> Release | None:
+    """The release, if ``user`` may read it: everyone once published; before then, only the people
+    with pre-release access to a frozen release."""
+    release = (
+        Release.objects.select_related("service", "run")
+        .filter(service__code=service_code, number=number)
+        .first()
+    )
+    if release is None:
+        return None
+    if release.status == ReleaseStatus.PUBLISHED:
+        return release
+    return release if can_read_before_publication(user or AnonymousUser(), release) else None
+
+
+def release_history() -> list[dict[str, Any]]:
+    """Each service's releases, newest first: the published ones with their correction notes, and
+    the ones announced for a later time."""
+    by_service: dict[int, dict[str, Any]] = {}
+    for release in Release.objects.select_related("service").order_by("service__name", "-number"):
+        entry = by_service.setdefault(release.service_id, {"service": release.service, "releases": []})
+        entry["releases"].append(release)
+    return list(by_service.values())
+
+
+def polarities(release: Release) -> dict[str, str]:
+    """Each judged indicator's polarity (code → higher, lower or neutral) for the release's period."""
+    return {entry.indicator.code: entry.version.polarity for entry in indicators_of(release)}
+
+
+@dataclass(frozen=True)
+class IndicatorEntry:
+    release: Release
+    indicator: Indicator
+    version: IndicatorVersion
+    period: Any
+    units: int
+
+
+def indicators_of(release: Release) -> list[IndicatorEntry]:
+    """The indicators a release judges units on, with the definition in force on the judged period."""
+    rows = list(
+        ReleasedJudgement.objects.filter(release=release, level=Level.UNIT)
+        .values("indicator", "period")
+        .annotate(units=Count("id"))
+        .order_by("indicator", "-period")
+    )
+    latest: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        latest.setdefault(row["indicator"], row)
+    indicators = {i.pk: i for i in Indicator.objects.filter(pk__in=latest).prefetch_related("versions")}
+    entries = []
+    for indicator_id, row in latest.items():
+        indicator = indicators[indicator_id]
+        versions = sorted(indicator.versions.all(), key=lambda v: v.valid_from, reverse=True)
+        version = next((v for v in versions if v.valid_from <= row["period"]), versions[-1])
+        entries.append(IndicatorEntry(release, indicator, version, row["period"], row["units"]))
+    return sorted(entries, key=lambda e: e.indicator.name)
+
+
+def published_indicators() -> list[IndicatorEntry]:
+    """Every indicator of the latest releases, by service then name."""
+    return [entry for release in latest_releases() for entry in indicators_of(release)]
+
+
+def find_indicator(code: str) -> IndicatorEntry | None:
+    return next((entry for entry in published_indicators() if entry.indicator.code == code), None)
+
+
+def _interval(fmt: Any, lower: float | None, upper: float | None) -> str:
+    return f"{fmt(lower)} to {fmt(upper)}" if lower is not None and upper is not None else ""
+
+
+def league_table(entry: IndicatorEntry) -> dict[str, Any]:
+    """The league table of one indicator in its latest release: ranked units first (rank 1 the best),
+    each with the range of ranks its interval allows, then the units with no value for the period."""
+    release, code = entry.release, entry.indicator.code
+    fmt = entry.version.format_value
+    frame = league_frame(release, [code], {code: entry.version.polarity})
+    words = dict(
+        ReleasedJudgement.objects.filter(
+            release=release, indicator=entry.indicator, level=Level.UNIT
+        ).values_list("organisation__code", "vs_national")
+    )
+    england = (
+        ReleasedJudgement.objects.filter(release=release, indicator=entry.indicator, level=Level.NATIONAL)
+        .values_list("value", flat=True)
+        .first()
+    )
+    rows = [
+        {
+            **row,
+            "display_name": row["unit_name"] or row["unit_code"],
+            "shown": fmt(row["value"]),
+            "interval": _interval(fmt, row["lower_95"], row["upper_95"]),
+            "vs_england": VS_ENGLAND.get(words.get(row["unit_code"]) or "", ""),
+            "certain": row["best_rank"] == row["worst_rank"],
+        }
+        for row in frame.iter_rows(named=True)
+    ]
+    ranked = [row for row in rows if row["rank"] is not None]
+    return {
+        "entry": entry,
+        "ranked": ranked,
+        "unranked": [row for row in rows if row["rank"] is None],
+        "n": ranked[0]["ranked"] if ranked else 0,
+        "england": fmt(england) if england is not None else "",
+        "wide": sum(1 for row in ranked if row["worst_rank"] - row["best_rank"] >= max(1, len(ranked) // 4)),
+    }
+
+
+def areas() -> list[dict[str, Any]]:
+    """The intermediate-tier bodies with their own pooled results in a latest release, by service."""
+    found = []
+    for release in latest_releases():
+        bodies = Organisation.objects.filter(
+            pk__in=ReleasedJudgement.objects.filter(release=release, level=Level.TIER).values("organisation")
+        ).order_by("name", "code")
+        if bodies:
+            found.append({"release": release, "service": release.service, "areas": list(bodies)})
+    return found
+
+
+def _row(judgement: ReleasedJudgement, fmt: Any) -> dict[str, Any]:
+    organisation = judgement.organisation
+    return {
+        "organisation": organisation,
+        "name": organisation.display_name if organisation else "England",
+        "code": organisation.code if organisation else "",
+        "value": fmt(judgement.value),
+        "interval": _interval(fmt, judgement.lower_95, judgement.upper_95),
+        "vs_england": VS_ENGLAND.get(judgement.vs_national, ""),
+        "trend": TREND_SHORT.get(judgement.trend, ""),
+        "target": TARGET_WORDS.get(judgement.target_status, ""),
+        "level": judgement.level,
+    }
+
+
+def _side_by_side(release: Release, judgements: list[ReleasedJudgement]) -> list[dict[str, Any]]:
+    """Judgements grouped by indicator, each group a table of rows in the order given."""
+    versions = versions_for(judgements)  # type: ignore[arg-type]
+    tables: dict[int, dict[str, Any]] = {}
+    for judgement in judgements:
+        version = versions[judgement.pk]
+        table = tables.setdefault(
+            judgement.indicator_id,
+            {"indicator": judgement.indicator, "period": judgement.period, "version": version, "rows": []},
+        )
+        table["rows"].append(_row(judgement, version.format_value))
+    return sorted(tables.values(), key=lambda t: t["indicator"].name)
+
+
+def area_page(area: Organisation) -> dict[str, Any] | None:
+    """An area's own pooled results, then its members (units, or the areas under a region) side by side."""
+    for release in latest_releases():
+        own = list(
+            ReleasedJudgement.objects.filter(release=release, organisation=area, level=Level.TIER)
+            .select_related("indicator", "organisation", "parent")
+            .order_by("indicator__name")
+        )
+        if not own:
+            continue
+        members = list(
+            ReleasedJudgement.objects.filter(release=release, parent=area)
+            .select_related("indicator", "organisation")
+            .order_by("indicator__name", "organisation__name", "organisation__code")
+        )
+        national = list(
+            ReleasedJudgement.objects.filter(
+                release=release, level=Level.NATIONAL, indicator__in=[j.indicator_id for j in own]
+            ).select_related("indicator")
+        )
+        pooled = _side_by_side(release, own + national)
+        versions = versions_for(own)  # type: ignore[arg-type]
+        for table in pooled:
+            own_judgement = next(j for j in own if j.indicator_id == table["indicator"].pk)
+            wording = Wording(
+                format_value=versions[own_judgement.pk].format_value,
+                periodicity=versions[own_judgement.pk].periodicity,
+                parent_name="its region",
+            )
+            table["sentences"] = judgement_sentences(own_judgement, wording)
+        return {
+            "release": release,
+            "pooled": pooled,
+            "members": _side_by_side(release, members),
+            "parent": own[0].parent,
+            "member_count": len({j.organisation_id for j in members}),
+        }
+    return None
+
+
+def comparison(unit: Organisation) -> dict[str, Any] | None:
+    """A unit beside its most similar units (in the order the release's run found them) and England."""
+    for release in latest_releases():
+        peers = list(
+            ReleasedPeer.objects.filter(release=release, unit=unit).select_related("peer").order_by("rank")
+        )
+        mine = ReleasedJudgement.objects.filter(release=release, organisation=unit, level=Level.UNIT)
+        if not mine.exists():
+            continue
+        order = {unit.pk: 0} | {p.peer_id: p.rank for p in peers}
+        judgements = list(
+            ReleasedJudgement.objects.filter(
+                release=release, level=Level.UNIT, organisation__in=list(order)
+            ).select_related("indicator", "organisation")
+        )
+        judgements.sort(key=lambda j: order[j.organisation_id])
+        national = list(
+            ReleasedJudgement.objects.filter(release=release, level=Level.NATIONAL).select_related(
+                "indicator"
+            )
+        )
+        return {
+            "release": release,
+            "peers": [p.peer for p in peers],
+            "tables": _side_by_side(release, judgements + national),
+        }
+    return None
+
+
+def _standards(judgement: ReleasedJudgement, version: IndicatorVersion) -> list[dict[str, str]]:
+    """The unit's target and standard for the indicator as the release froze them, in plain words."""
+    evidence = judgement.evidence or {}
+    fmt = version.format_value
+    bound = {"higher": "at least", "lower": "at most"}.get(version.polarity, "")
+    found = []
+    if evidence.get("standard") is not None:
+        found.append(
+            {
+                "kind": "National standard",
+                "level": f"{bound} {fmt(evidence['standard'])}".strip(),
+                "status": STANDARD_WORDS.get(judgement.vs_standard, "Not judged for this period"),
+            }
+        )
+    if evidence.get("target_level") is not None:
+        deadline = evidence.get("target_deadline")
+        by = ""
+        if deadline:
+            by = f" by {date.fromisoformat(deadline):%-d %B %Y}"
+        found.append(
+            {
+                "kind": "National target" if evidence.get("target_scope") == "national" else "Its own target",
+                "level": f"{bound} {fmt(evidence['target_level'])}{by}".strip(),
+                "status": TARGET_WORDS.get(judgement.target_status, "Not judged for this period"),
+            }
+        )
+    return found
+
+
+def unit_ranks(release: Release, unit: Organisation) -> dict[str, dict[str, Any]]:
+    """Indicator code → the unit's rank, best and worst rank and n in each league table of a release."""
+    frame = league_frame(release, None, polarities(release)).filter(
+        (pl.col("unit_code") == unit.code) & pl.col("rank").is_not_null()
+    )
+    return {row["indicator_code"]: row for row in frame.iter_rows(named=True)}
+
+
+def has_peers(release: Release, unit: Organisation) -> bool:
+    return ReleasedPeer.objects.filter(release=release, unit=unit).exists()

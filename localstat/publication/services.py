@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import polars as pl
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from localstat.assessment import analytics
 from localstat.assessment.choices import RunStatus
 from localstat.assessment.models import AssessmentRun, Judgement
 from localstat.chain.access import Actor, authorise
@@ -17,8 +20,15 @@ from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
 from localstat.framework.models import Indicator
-from localstat.publication.models import Release, ReleasedJudgement, ReleasedValue, ReleaseStatus
-from localstat.publication.permissions import PUBLISH_RELEASE, SCHEDULE_RELEASE
+from localstat.publication.models import (
+    PreReleaseAccess,
+    Release,
+    ReleasedJudgement,
+    ReleasedPeer,
+    ReleasedValue,
+    ReleaseStatus,
+)
+from localstat.publication.permissions import GRANT_PRE_RELEASE_ACCESS, PUBLISH_RELEASE, SCHEDULE_RELEASE
 from localstat.returns.models import Observation
 
 #: Judgement columns copied as they are into the release.
@@ -132,7 +142,95 @@ def _freeze(release: Release) -> tuple[int, int]:
             [release.pk, release.run_id, False, release.service_id],
         )
         judged = cursor.rowcount
+    _freeze_peers(release)
     return values, judged
+
+
+def _freeze_peers(release: Release) -> None:
+    """Keep the most similar units the run found for the release's judged units, so comparison pages
+    read the release and not the run's working files."""
+    path = analytics.copy_dir() / "runs" / str(release.run_id) / "peers.parquet"  # analytics.write_peers
+    if not path.exists():
+        return
+    units = dict(
+        Organisation.objects.filter(
+            pk__in=ReleasedJudgement.objects.filter(release=release).values("organisation")
+        ).values_list("code", "pk")
+    )
+    ids = pl.DataFrame(
+        {"code": list(units), "id": list(units.values())}, schema={"code": pl.String, "id": pl.Int64}
+    )
+    peers = (
+        pl.read_parquet(path)
+        .with_columns(pl.int_range(1, pl.len() + 1).over("unit").alias("rank"))
+        .join(ids.rename({"code": "unit", "id": "unit_id"}), on="unit")
+        .join(ids.rename({"code": "peer", "id": "peer_id"}), on="peer")
+    )
+    ReleasedPeer.objects.bulk_create(
+        [
+            ReleasedPeer(release=release, unit_id=unit_id, peer_id=peer_id, rank=rank)
+            for unit_id, peer_id, rank in peers.select("unit_id", "peer_id", "rank").iter_rows()
+        ],
+        batch_size=5000,
+    )
+
+
+def freeze_release(*, release: Release, acting_user: Actor, now: datetime | None = None) -> Release:
+    """Freeze a scheduled release before its publication time, so the named people with pre-release
+    access can read exactly what will be published. Nothing is public until ``publish_release``."""
+    authorise(acting_user, PUBLISH_RELEASE.code, chain_of(release.service))
+    now = now or timezone.now()
+    with transaction.atomic():
+        release = (
+            Release.objects.select_for_update(of=("self",))
+            .select_related("run", "service")
+            .get(pk=release.pk)
+        )
+        if release.status != ReleaseStatus.SCHEDULED:
+            raise ValidationError(f"Release {release.number} is already published.")
+        if release.frozen_at is not None:
+            raise ValidationError(
+                f"Release {release.number} was frozen at {release.frozen_at:%Y-%m-%d %H:%M}."
+            )
+        release.values, release.judgements = _freeze(release)
+        release.frozen_at = now
+        release.save(update_fields=["values", "judgements", "frozen_at"])
+        record_event(
+            actor=acting_user,
+            action="publication.freeze_release",
+            subject=release,
+            summary=f"Froze {release.service.name} release {release.number} for pre-release access",
+            data={"values": release.values, "judgements": release.judgements},
+        )
+    return release
+
+
+def grant_pre_release_access(
+    *, release: Release, person: AbstractBaseUser, reason: str, acting_user: Actor
+) -> PreReleaseAccess:
+    """Name a person who may read ``release`` before its publication time, with the reason."""
+    authorise(acting_user, GRANT_PRE_RELEASE_ACCESS.code, chain_of(release.service))
+    if release.status != ReleaseStatus.SCHEDULED:
+        raise ValidationError(f"Release {release.number} is already published: it is open to everyone.")
+    if not reason.strip():
+        raise ValidationError("Pre-release access needs a reason: why must they see it before the public?")
+    if PreReleaseAccess.objects.filter(release=release, person=person).exists():
+        raise ValidationError(
+            f"{person.get_username()} already has pre-release access to release {release.number}."
+        )
+    with transaction.atomic():
+        access = PreReleaseAccess.objects.create(
+            release=release, person=person, reason=reason.strip(), granted_by=_actor(acting_user)
+        )
+        record_event(
+            actor=acting_user,
+            action="publication.grant_pre_release_access",
+            subject=release,
+            summary=f"Gave {person.get_username()} pre-release access to {release.service.name} "
+            f"release {release.number}",
+            data={"person": person.pk, "reason": access.reason},
+        )
+    return access
 
 
 def publish_release(*, release: Release, acting_user: Actor, now: datetime | None = None) -> Release:
@@ -152,11 +250,15 @@ def publish_release(*, release: Release, acting_user: Actor, now: datetime | Non
                 f"Release {release.number} is announced for {release.publish_at:%Y-%m-%d %H:%M}: "
                 "it may not be published earlier."
             )
-        release.values, release.judgements = _freeze(release)
+        if release.frozen_at is None:
+            release.values, release.judgements = _freeze(release)
+            release.frozen_at = now
         release.status = ReleaseStatus.PUBLISHED
         release.published_at = now
         release.published_by = _actor(acting_user)
-        release.save(update_fields=["values", "judgements", "status", "published_at", "published_by"])
+        release.save(
+            update_fields=["values", "judgements", "frozen_at", "status", "published_at", "published_by"]
+        )
         record_event(
             actor=acting_user,
             action="publication.publish_release",
