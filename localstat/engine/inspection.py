@@ -331,7 +331,7 @@ def _factors(rules: ScheduleRules, as_of: date) -> list[tuple[str, pl.Expr, pl.E
             concern_points,
             pl.format("{} series with special-cause concern on its SPC charts", concerns),
         ),
-        ("data_quality", warning_points, pl.format("{} open data-quality warnings", warnings)),
+        ("data_quality", warning_points, pl.format("{} open data-quality warning(s)", warnings)),
         (
             "long_since",
             pl.when(months_since > rules.long_since_months).then(pl.lit(rules.long_since)).otherwise(0.0),

@@ -483,3 +483,87 @@ def mark_returns_audited(
         f"{AuditOutcome(outcome).label}",
     )
     return mark
+
+
+@dataclass(frozen=True)
+class PastInspection:
+    """One inspection from an inspectorate's own record, before LocalStat: when and the judgement."""
+
+    unit: Organisation
+    visited_on: date
+    judgement: str
+    summary: str = ""
+
+
+@transaction.atomic
+def import_inspection_history(
+    *,
+    inspectorate: Organisation,
+    inspections: Sequence[PastInspection],
+    acting_user: Actor,
+    synthetic: bool = False,
+    source: str = "",
+) -> int:
+    """Load an inspectorate's past inspections (date and judgement) so the plan and the backtest know them.
+
+    All or nothing: every row is checked first. Rows already on record (same unit and date) are skipped,
+    so loading the same file twice adds nothing. Returns how many were added.
+    """
+    units = {past.unit.pk: past.unit for past in inspections}
+    authorise(acting_user, "inspection.inspect", units.values())
+    inspected = set(
+        links_current_on(None)
+        .filter(
+            service__in=selectors.inspected_services(inspectorate, today()), organisation_id__in=list(units)
+        )
+        .values_list("organisation_id", flat=True)
+    )
+    problems = []
+    for number, past in enumerate(inspections, start=1):
+        if past.unit.pk not in inspected:
+            problems.append(f"Row {number}: {inspectorate.code} does not inspect {past.unit.code}.")
+        if past.visited_on > today():
+            problems.append(f"Row {number}: {past.visited_on} is in the future.")
+        if past.judgement not in OverallJudgement.values:
+            problems.append(
+                f"Row {number}: judgement {past.judgement!r} is not one of {', '.join(OverallJudgement.values)}."
+            )
+    if problems:
+        raise InspectionError(problems[:50], code="invalid")
+    existing = set(Inspection.objects.filter(unit_id__in=list(units)).values_list("unit_id", "visited_on"))
+    services = dict(
+        links_current_on(None)
+        .filter(
+            organisation_id__in=list(units), service__in=selectors.inspected_services(inspectorate, today())
+        )
+        .values_list("organisation_id", "service_id")
+    )
+    note = source.strip() or "the inspectorate's own record"
+    new = [
+        Inspection(
+            inspectorate=inspectorate,
+            unit=past.unit,
+            service_id=services[past.unit.pk],
+            visited_on=past.visited_on,
+            depth=Depth.STANDARD,
+            breadth=[],
+            scope=f"Loaded from {note}; scope not recorded.",
+            judgement=past.judgement,
+            summary=past.summary.strip() or f"Loaded from {note}.",
+            plan={},
+            synthetic=synthetic,
+            published_at=timezone.now(),
+            created_by=_person(acting_user),
+        )
+        for past in inspections
+        if (past.unit.pk, past.visited_on) not in existing
+    ]
+    Inspection.objects.bulk_create(new)
+    record_event(
+        actor=acting_user,
+        action="inspection.import_inspection_history",
+        subject=inspectorate,
+        summary=f"Loaded {len(new)} past inspections by {inspectorate.code} from {note}",
+        data={"rows": len(inspections), "added": len(new), "synthetic": synthetic},
+    )
+    return len(new)

@@ -77,7 +77,7 @@ def test_each_point_comes_with_its_reason_largest_first():
         "no inspection on record (+2)",
         "2 series with special-cause concern on its SPC charts (+1)",
         "1 freedom(s) of earned autonomy granted (-1)",
-        "3 open data-quality warnings (+0.75)",
+        "3 open data-quality warning(s) (+0.75)",
     ]
 
 

@@ -1,0 +1,599 @@
+"""Inspection pages: parse, authorise, call a service or selector, render.
+
+Inspectors: the plan, the backtest, a unit's inspection page, the inspection form, capacity assessment
+with pre-fill, verification of self-assessments, audit marks, publishing rules. Units: their own
+inspections and their self-assessment. The public: the published rules and published outcomes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from localstat.assessment.models import Judgement
+from localstat.chain.access import can, permitted_organisations
+from localstat.chain.models import Organisation
+from localstat.core.clock import today
+from localstat.engine.inspection import BREADTH_WORDS
+from localstat.framework.models import Indicator
+from localstat.inspection import selectors, services
+from localstat.inspection.choices import CapacitySource, CapacityStatus, Component, FindingKind
+from localstat.inspection.forms import AuditMarkForm, CapacityForm, FindingFormSet, InspectionForm, RulesForm
+from localstat.inspection.models import AuditMark, CapacityAssessment, Inspection, InspectionRules
+from localstat.inspection.prefill import prefill_for
+from localstat.returns.models import Collection
+
+
+def _as_of(request: HttpRequest) -> date:
+    raw = request.GET.get("as_of", "").strip()
+    if not raw:
+        return today()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Http404(f"{raw!r} is not a date such as 2019-04-30.") from None
+
+
+def _my_inspectorates(request: HttpRequest) -> list[Organisation]:
+    """The inspectorates whose plan the person may see: their own (every one for an administrator)."""
+    if not permitted_organisations(request.user, "inspection.view_plan").exists():
+        raise Http404("No inspection plan here for you.")
+    every = selectors.inspectorates().order_by("code")
+    own = every.filter(pk__in=permitted_organisations(request.user, "inspection.publish_rules").values("pk"))
+    return list(own) or list(every)
+
+
+def _chosen(request: HttpRequest) -> Organisation:
+    choices = _my_inspectorates(request)
+    code = request.GET.get("inspectorate")
+    for inspectorate in choices:
+        if inspectorate.code == code:
+            return inspectorate
+    with_rules = [i for i in choices if selectors.current_rules(i)]
+    return (with_rules or choices)[0]
+
+
+def _plan_rows(plan: selectors.Plan, visible: QuerySet[Organisation]) -> list[dict[str, Any]]:
+    ids = set(visible.filter(pk__in=plan.schedule["unit_id"].to_list()).values_list("pk", flat=True))
+    rows = plan.schedule.filter(pl.col("unit_id").is_in(list(ids))).to_dicts()
+    last = len(plan.rules.rules["tiers"]) - 1
+    for row in rows:
+        row["breadth_words"] = [BREADTH_WORDS.get(word, word) for word in row["breadth"]]
+        row["colour"] = (
+            "green" if row["tier_rank"] == 0 else ("red" if row["tier_rank"] == last else "orange")
+        )
+    return rows
+
+
+@login_required
+def plan(request: HttpRequest) -> HttpResponse:
+    inspectorate = _chosen(request)
+    as_of = _as_of(request)
+    try:
+        current = selectors.inspection_plan(inspectorate, as_of)
+    except selectors.NoRulesPublished as error:
+        return render(
+            request,
+            "inspection/plan.html",
+            {
+                "inspectorate": inspectorate,
+                "as_of": as_of,
+                "missing": str(error),
+                "choices": _my_inspectorates(request),
+            },
+        )
+    rows = _plan_rows(current, permitted_organisations(request.user, "inspection.view_plan"))
+    tier = request.GET.get("tier", "")
+    tiers = (
+        current.schedule.group_by("tier", "tier_rank", "interval_months", "depth")
+        .agg(pl.len().alias("units"), pl.col("overdue").sum().alias("overdue"))
+        .sort("tier_rank")
+        .to_dicts()
+    )
+    return render(
+        request,
+        "inspection/plan.html",
+        {
+            "inspectorate": inspectorate,
+            "choices": _my_inspectorates(request),
+            "as_of": as_of,
+            "plan": current,
+            "tiers": tiers,
+            "tier": tier,
+            "rows": [r for r in rows if not tier or r["tier"] == tier],
+        },
+    )
+
+
+@login_required
+def backtest(request: HttpRequest) -> HttpResponse:
+    inspectorate = _chosen(request)
+    try:
+        current = selectors.inspection_plan(inspectorate, _as_of(request))
+    except selectors.NoRulesPublished as error:
+        raise Http404(str(error)) from error
+    result = selectors.backtest(current)
+    totals = (
+        result.by_quarter.group_by("tier").agg(pl.col("under_rules", "actual").sum()).sort("tier").to_dicts()
+    )
+    intervals = dict(zip(current.schedule["tier"], current.schedule["interval_months"], strict=False))
+    return render(
+        request,
+        "inspection/backtest.html",
+        {
+            "inspectorate": inspectorate,
+            "plan": current,
+            "result": result,
+            "quarters": result.by_quarter.to_dicts(),
+            "totals": [t | {"interval": intervals.get(t["tier"])} for t in totals],
+            "units": result.by_unit.head(50).to_dicts(),
+            "unit_count": result.by_unit.height,
+        },
+    )
+
+
+def _unit_or_404(request: HttpRequest, code: str, action: str) -> Organisation:
+    unit = get_object_or_404(Organisation, code=code)
+    if not can(request.user, action, unit):
+        raise Http404("No inspection page here for you.")
+    return unit
+
+
+@login_required
+def unit_inspections(request: HttpRequest, code: str) -> HttpResponse:
+    unit = _unit_or_404(request, code, "inspection.view_inspections")
+    as_of = today()
+    row = None
+    inspectorate = selectors.inspectorate_for(unit, as_of)
+    may_inspect = can(request.user, "inspection.inspect", unit)
+    if inspectorate is not None and can(request.user, "inspection.view_plan", unit):
+        try:
+            row = selectors.plan_row(selectors.inspection_plan(inspectorate, as_of), unit)
+        except selectors.NoRulesPublished:
+            row = None
+        if row is not None:
+            row["breadth_words"] = [BREADTH_WORDS.get(word, word) for word in row["breadth"]]
+    return render(
+        request,
+        "inspection/unit.html",
+        {
+            "unit": unit,
+            "inspectorate": inspectorate,
+            "row": row,
+            "inspections": unit.inspections.select_related("inspectorate").prefetch_related("findings")[:50],
+            "assessments": unit.capacity_assessments.select_related("assessed_by", "verifies", "inspection")
+            .prefetch_related("scores")
+            .all()[:20],
+            "marks": unit.audit_marks.select_related("collection", "marked_by")[:20],
+            "may_inspect": may_inspect,
+            "may_self_assess": can(request.user, "inspection.self_assess", unit),
+        },
+    )
+
+
+def _finding_rows(unit: Organisation) -> list[dict[str, Any]]:
+    """Suggested findings: one per indicator the unit is judged on (the common standards), and blank
+    rows for locally important outcomes."""
+    judged = (
+        Judgement.objects.filter(is_current=True, organisation=unit)
+        .select_related("indicator")
+        .order_by("indicator__code")
+    )
+    rows: list[dict[str, Any]] = [
+        {
+            "kind": FindingKind.COMMON_STANDARD,
+            "indicator": j.indicator.code,
+            "subject": j.indicator.name,
+            "evidence": "",
+        }
+        for j in judged
+    ]
+    rows += [
+        {"kind": FindingKind.LOCAL_OUTCOME, "indicator": "", "subject": "", "evidence": ""} for _ in range(3)
+    ]
+    return rows
+
+
+@login_required
+def record_inspection(request: HttpRequest, code: str) -> HttpResponse:
+    unit = _unit_or_404(request, code, "inspection.inspect")
+    inspectorate = selectors.inspectorate_for(unit, today())
+    row = None
+    if inspectorate is not None:
+        try:
+            row = selectors.plan_row(selectors.inspection_plan(inspectorate, today()), unit)
+        except selectors.NoRulesPublished:
+            row = None
+    if request.method == "POST":
+        form = InspectionForm(request.POST)
+        findings = FindingFormSet(request.POST, prefix="finding")
+        if form.is_valid() and findings.is_valid():
+            indicators = {
+                i.code: i
+                for i in Indicator.objects.filter(
+                    code__in=[f.cleaned_data.get("indicator") for f in findings]
+                )
+            }
+            specs = [
+                services.FindingSpec(
+                    kind=f.cleaned_data["kind"],
+                    subject=f.cleaned_data["subject"],
+                    rating=f.cleaned_data["rating"],
+                    evidence=f.cleaned_data["evidence"],
+                    indicator=indicators.get(f.cleaned_data.get("indicator") or ""),
+                )
+                for f in findings
+                if f.is_used()
+            ]
+            try:
+                inspection = services.record_inspection(
+                    unit=unit,
+                    visited_on=form.cleaned_data["visited_on"],
+                    judgement=form.cleaned_data["judgement"],
+                    summary=form.cleaned_data["summary"],
+                    scope=form.cleaned_data["scope"],
+                    findings=specs,
+                    support_offered=form.cleaned_data["support_offered"],
+                    depth=form.cleaned_data["depth"],
+                    breadth=form.cleaned_data["breadth"],
+                    publish=form.cleaned_data["publish"],
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"Inspection of {unit.display_name} recorded.")
+                return redirect("inspection:inspection_detail", pk=inspection.pk)
+    else:
+        form = InspectionForm(
+            initial={
+                "visited_on": today(),
+                "depth": row["depth"] if row else "standard",
+                "breadth": row["breadth"] if row else ["core_outcomes", "capacity"],
+            }
+        )
+        findings = FindingFormSet(initial=_finding_rows(unit), prefix="finding")
+    return render(
+        request,
+        "inspection/inspection_form.html",
+        {"unit": unit, "form": form, "findings": findings, "row": row},
+    )
+
+
+def _visible_inspection(request: HttpRequest, pk: int) -> Inspection:
+    inspection = get_object_or_404(
+        Inspection.objects.select_related("unit", "inspectorate", "created_by", "rules"), pk=pk
+    )
+    if inspection.published_at is None and not can(
+        request.user, "inspection.view_inspections", inspection.unit
+    ):
+        raise Http404("No inspection here for you.")
+    return inspection
+
+
+def inspection_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An inspection's outcome: public once published, else for the unit's chain and the inspectorate."""
+    inspection = _visible_inspection(request, pk)
+    may_inspect = request.user.is_authenticated and can(request.user, "inspection.inspect", inspection.unit)
+    if request.method == "POST":
+        if not may_inspect:
+            raise Http404("No inspection here for you.")
+        try:
+            services.publish_inspection(inspection=inspection, acting_user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "The inspection's outcome is published.")
+        return redirect("inspection:inspection_detail", pk=inspection.pk)
+    in_chain = request.user.is_authenticated and can(
+        request.user, "inspection.view_inspections", inspection.unit
+    )
+    return render(
+        request,
+        "inspection/inspection_detail.html",
+        {
+            "inspection": inspection,
+            "findings": inspection.findings.select_related("indicator"),
+            "assessments": inspection.capacity_assessments.prefetch_related("scores") if in_chain else [],
+            "marks": inspection.audit_marks.all() if in_chain else [],
+            "may_inspect": may_inspect,
+            "in_chain": in_chain,
+        },
+    )
+
+
+def _capacity_form_page(
+    request: HttpRequest,
+    unit: Organisation,
+    *,
+    title: str,
+    save: Any,
+    initial_scores: dict[str, tuple[int | None, str]],
+    inspections: list[tuple[str, str]] | None,
+    extra: dict[str, Any],
+) -> HttpResponse:
+    prefill = prefill_for(unit, today())
+    if request.method == "POST":
+        form = CapacityForm(request.POST, inspections=inspections)
+        if form.is_valid():
+            try:
+                assessment = save(form)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"{title}: recorded.")
+                return redirect("inspection:capacity_detail", pk=assessment.pk)
+    else:
+        initial: dict[str, Any] = {}
+        for component, (score, evidence) in initial_scores.items():
+            initial[f"{component}_score"] = score
+            initial[f"{component}_evidence"] = evidence
+        if inspections and request.GET.get("inspection"):
+            initial["inspection"] = request.GET["inspection"]
+        form = CapacityForm(initial=initial, inspections=inspections)
+    components = [c | {"prefill": prefill[c["component"].value]} for c in form.components()]
+    return render(
+        request,
+        "inspection/capacity_form.html",
+        {"unit": unit, "form": form, "components": components, "title": title, **extra},
+    )
+
+
+def _prefilled(unit: Organisation) -> dict[str, tuple[int | None, str]]:
+    return {c: (p.suggested, p.evidence) for c, p in prefill_for(unit, today()).items()}
+
+
+@login_required
+def assess_capacity(request: HttpRequest, code: str) -> HttpResponse:
+    unit = _unit_or_404(request, code, "inspection.inspect")
+    recent = list(unit.inspections.order_by("-visited_on")[:10])
+    choices = [(str(i.pk), f"{i.visited_on:%d %B %Y} ({i.get_judgement_display()})") for i in recent]
+
+    def save(form: CapacityForm) -> CapacityAssessment:
+        chosen = form.cleaned_data.get("inspection")
+        return services.assess_capacity(
+            unit=unit,
+            scores=form.scores(),
+            inspection=next((i for i in recent if str(i.pk) == chosen), None),
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        )
+
+    return _capacity_form_page(
+        request,
+        unit,
+        title=f"Capacity assessment of {unit.display_name}",
+        save=save,
+        initial_scores=_prefilled(unit),
+        inspections=choices,
+        extra={
+            "intro": "LocalStat has filled in what it can see itself: confirm or change each score and its evidence."
+        },
+    )
+
+
+@login_required
+def self_assess(request: HttpRequest, code: str) -> HttpResponse:
+    unit = _unit_or_404(request, code, "inspection.self_assess")
+
+    def save(form: CapacityForm) -> CapacityAssessment:
+        return services.self_assess_capacity(
+            unit=unit, scores=form.scores(), note=form.cleaned_data["note"], acting_user=request.user
+        )
+
+    return _capacity_form_page(
+        request,
+        unit,
+        title=f"Self-assessment of {unit.display_name}",
+        save=save,
+        initial_scores=_prefilled(unit),
+        inspections=None,
+        extra={
+            "intro": "Score your own performance management capacity. It counts once an inspector has "
+            "verified it. LocalStat has filled in what it can see itself."
+        },
+    )
+
+
+@login_required
+def verify_capacity(request: HttpRequest, pk: int) -> HttpResponse:
+    own = get_object_or_404(
+        CapacityAssessment.objects.select_related("unit").prefetch_related("scores"),
+        pk=pk,
+        source=CapacitySource.SELF_ASSESSMENT,
+    )
+    unit = _unit_or_404(request, own.unit.code, "inspection.inspect")
+    if own.status != CapacityStatus.AWAITING_VERIFICATION:
+        messages.error(request, "That self-assessment has already been verified.")
+        return redirect("inspection:capacity_detail", pk=own.pk)
+    recent = list(unit.inspections.order_by("-visited_on")[:10])
+    choices = [(str(i.pk), f"{i.visited_on:%d %B %Y} ({i.get_judgement_display()})") for i in recent]
+
+    def save(form: CapacityForm) -> CapacityAssessment:
+        chosen = form.cleaned_data.get("inspection")
+        return services.verify_capacity(
+            self_assessment=own,
+            scores=form.scores(),
+            inspection=next((i for i in recent if str(i.pk) == chosen), None),
+            note=form.cleaned_data["note"],
+            acting_user=request.user,
+        )
+
+    return _capacity_form_page(
+        request,
+        unit,
+        title=f"Verify {unit.display_name}'s self-assessment",
+        save=save,
+        initial_scores={s.component: (s.score, s.evidence) for s in own.scores.all()},
+        inspections=choices,
+        extra={
+            "intro": f"The unit's own scores of {own.assessed_on:%d %B %Y} are filled in: keep or change each, "
+            "with the evidence you saw. What LocalStat can see itself is shown beside each.",
+            "own": own,
+        },
+    )
+
+
+@login_required
+def capacity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = get_object_or_404(
+        CapacityAssessment.objects.select_related(
+            "unit", "assessed_by", "verifies", "inspection"
+        ).prefetch_related("scores"),
+        pk=pk,
+    )
+    unit = _unit_or_404(request, assessment.unit.code, "inspection.view_inspections")
+    verification = CapacityAssessment.objects.filter(verifies=assessment).prefetch_related("scores").first()
+    pair = assessment.verifies or verification
+    other = {s.component: s for s in pair.scores.all()} if pair else {}
+    labels = dict(Component.choices)
+    rows = [
+        {
+            "label": labels.get(s.component, s.component),
+            "score": s,
+            "other": other.get(s.component),
+            "prefill": assessment.prefill.get(s.component, {}),
+        }
+        for s in assessment.scores.all()
+    ]
+    return render(
+        request,
+        "inspection/capacity_detail.html",
+        {
+            "unit": unit,
+            "assessment": assessment,
+            "rows": rows,
+            "pair": pair,
+            "may_verify": assessment.status == CapacityStatus.AWAITING_VERIFICATION
+            and can(request.user, "inspection.inspect", unit),
+        },
+    )
+
+
+@login_required
+def audit_returns(request: HttpRequest, code: str) -> HttpResponse:
+    unit = _unit_or_404(request, code, "inspection.inspect")
+    collections = list(
+        Collection.objects.filter(unit_links__unit=unit).order_by("code").values_list("code", "name")
+    )
+    if request.method == "POST":
+        form = AuditMarkForm(request.POST, collections=collections)
+        if form.is_valid():
+            chosen = form.cleaned_data["collection"]
+            try:
+                services.mark_returns_audited(
+                    unit=unit,
+                    collection=Collection.objects.get(code=chosen) if chosen else None,
+                    period_start=form.cleaned_data["period_start"],
+                    period_end=form.cleaned_data["period_end"],
+                    outcome=form.cleaned_data["outcome"],
+                    findings=form.cleaned_data["findings"],
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(request, f"{unit.display_name}'s returns marked as audited.")
+                return redirect("inspection:unit", code=unit.code)
+    else:
+        end = today()
+        form = AuditMarkForm(
+            collections=collections,
+            initial={"period_start": date(end.year - 1, end.month, 1), "period_end": end},
+        )
+    marks = AuditMark.objects.filter(unit=unit).select_related("collection", "marked_by")[:20]
+    return render(request, "inspection/audit_form.html", {"unit": unit, "form": form, "marks": marks})
+
+
+def published_rules(request: HttpRequest) -> HttpResponse:
+    """Public: every inspectorate's current scheduling rules, and their earlier versions."""
+    current = list(selectors.published_rules())
+    may_publish = (
+        request.user.is_authenticated
+        and permitted_organisations(request.user, "inspection.publish_rules")
+        .filter(pk__in=selectors.inspectorates().values("pk"))
+        .exists()
+    )
+    return render(
+        request,
+        "inspection/rules.html",
+        {
+            "rules": [
+                {
+                    "record": r,
+                    "history": InspectionRules.objects.filter(inspectorate=r.inspectorate).exclude(pk=r.pk),
+                    "tiers": r.rules["tiers"],
+                    "points": r.rules["points"],
+                    "breadth_words": BREADTH_WORDS,
+                }
+                for r in current
+            ],
+            "may_publish": may_publish,
+        },
+    )
+
+
+@login_required
+def publish_rules(request: HttpRequest, code: str) -> HttpResponse:
+    inspectorate = get_object_or_404(selectors.inspectorates(), code=code)
+    if not can(request.user, "inspection.publish_rules", inspectorate):
+        raise Http404("No rules to publish here for you.")
+    current = selectors.current_rules(inspectorate)
+    if request.method == "POST":
+        form = RulesForm(request.POST)
+        if form.is_valid():
+            try:
+                published = services.publish_inspection_rules(
+                    inspectorate=inspectorate,
+                    text=form.cleaned_data["text"],
+                    note=form.cleaned_data["note"],
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("text", message)
+            else:
+                messages.success(request, f"Published {published}.")
+                return redirect(reverse("inspection:rules") + f"#{inspectorate.code}")
+    else:
+        form = RulesForm(initial={"text": current.text if current else ""})
+    return render(
+        request,
+        "inspection/rules_form.html",
+        {"inspectorate": inspectorate, "form": form, "current": current},
+    )
+
+
+def published_inspections(request: HttpRequest) -> HttpResponse:
+    """Public: published inspection outcomes, newest first, searchable by unit."""
+    found = Inspection.objects.filter(published_at__isnull=False).select_related("unit", "inspectorate")
+    query = request.GET.get("q", "").strip()
+    if query:
+        found = found.filter(Q(unit__code__iexact=query) | Q(unit__name__icontains=query))
+    judgement = request.GET.get("judgement", "")
+    if judgement:
+        found = found.filter(judgement=judgement)
+    page = Paginator(found.order_by("-visited_on", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "inspection/published.html",
+        {
+            "page": page,
+            "q": query,
+            "judgement": judgement,
+            "judgements": Inspection._meta.get_field("judgement").choices,
+        },
+    )
