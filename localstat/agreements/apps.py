@@ -1,3 +1,5 @@
+"""Local agreements: negotiated local targets, Local PSAs, accountability agreements, trajectories."""
+
 from django.apps import AppConfig
 
 
@@ -7,3 +9,6 @@ class AgreementsConfig(AppConfig):
     verbose_name = (
         "Local agreements: negotiated local targets, Local PSAs, accountability agreements, trajectories"
     )
+
+    def ready(self) -> None:
+        from localstat.agreements import permissions  # noqa: F401  (registers the agreements' actions)

@@ -1,0 +1,163 @@
+"""Local PSAs (seed 3.17–3.21, Box 3.1): stretch targets, reward grant and shares, freedoms, the reward earned."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from localstat.agreements import services
+from localstat.agreements.choices import NegotiationStatus
+from localstat.agreements.errors import AgreementError
+from localstat.agreements.models import Flexibility, LocalPSA, Negotiation
+from localstat.chain.access import NotPermitted
+
+PSA = services.LocalPSASpec(
+    starts_on=date(2018, 4, 1),
+    ends_on=date(2019, 3, 31),
+    reward_grant=1_000_000,
+    pump_priming_grant=150_000,
+    flexibilities=[("Pool the urgent care budgets with the council", "Separate NHS and social care budgets")],
+)
+
+
+def _propose(assessed: Any, **target: Any) -> Negotiation:
+    fields = {
+        "indicator": "AE4H",
+        "level": 95,
+        "deadline": date(2019, 3, 31),
+        "no_stretch_level": 90,
+        "reward_share": "0.5",
+    } | target
+    return services.propose_targets(
+        proposer=assessed.u1,
+        service=assessed.health,
+        title="Ashford urgent care Local PSA",
+        targets=[services.TargetSpec(**fields)],
+        partners=[(assessed.u2, "Bramley takes diverted ambulances")],
+        local_psa=PSA,
+        on=date(2018, 3, 1),
+        acting_user=assessed.uma,
+    )
+
+
+def _sign(assessed: Any, negotiation: Negotiation) -> None:
+    services.agree_proposal(
+        negotiation=negotiation,
+        style_of_relationship="Quarterly review",
+        triggers="Two quarters off trajectory",
+        escalation="Area, then the department",
+        job_title="Director of Performance",
+        on=date(2018, 3, 20),
+        acting_user=assessed.morgan,
+    )
+    services.sign_agreement(
+        negotiation=negotiation,
+        side="proposer",
+        job_title="Chief Executive",
+        on=date(2018, 3, 21),
+        acting_user=assessed.uma,
+    )
+
+
+def test_a_reward_grant_needs_the_departments_signature_too(assessed: Any) -> None:
+    negotiation = _propose(assessed)
+    _sign(assessed, negotiation)
+    negotiation.refresh_from_db()
+    # Both sides have signed, but the reward grant waits for the department
+    assert negotiation.status == NegotiationStatus.AWAITING_SIGNATURES
+    with pytest.raises(NotPermitted):
+        services.sign_agreement(
+            negotiation=negotiation, side="department", job_title="x", acting_user=assessed.morgan
+        )
+    services.sign_agreement(
+        negotiation=negotiation,
+        side="department",
+        job_title="Deputy Director, Local Delivery",
+        on=date(2018, 3, 28),
+        acting_user=assessed.ada,
+    )
+    negotiation.refresh_from_db()
+    assert negotiation.status == NegotiationStatus.AGREED
+    assert negotiation.partners.get().organisation.code == "U2"
+
+
+def test_the_reward_is_the_share_times_the_stretch_achieved(assessed: Any) -> None:
+    # Given a stretch from 90% (no stretch) to 95%, half of a £1m grant, signed by all three
+    negotiation = _propose(assessed)
+    _sign(assessed, negotiation)
+    services.sign_agreement(
+        negotiation=negotiation, side="department", job_title="DD", acting_user=assessed.ada
+    )
+    local_psa = LocalPSA.objects.get(negotiation=negotiation)
+    # When the department assesses the reward on 30 April 2019 (March 2019: 93.8%)
+    assessment = services.assess_reward(
+        local_psa=local_psa, as_of=date(2019, 4, 30), acting_user=assessed.ada
+    )
+    # Then (93.8 − 90) ÷ (95 − 90) = 76% of the stretch earns 76% of £500,000
+    (row,) = assessment.rows
+    assert row["stretch_fraction"] == pytest.approx(0.76)
+    assert row["period"] == "2019-03-01"
+    assert assessment.total == Decimal("380000.00")
+    assert "below 60% of its stretch earns nothing" in assessment.formula
+    # and the unit cannot assess its own reward
+    with pytest.raises(NotPermitted):
+        services.assess_reward(local_psa=local_psa, acting_user=assessed.uma)
+
+
+def test_below_sixty_percent_of_the_stretch_earns_nothing(assessed: Any) -> None:
+    # 93.8% is 56% of the way from 90% to 96.8%
+    negotiation = _propose(assessed, level="96.8")
+    _sign(assessed, negotiation)
+    services.sign_agreement(
+        negotiation=negotiation, side="department", job_title="DD", acting_user=assessed.ada
+    )
+    assessment = services.assess_reward(
+        local_psa=LocalPSA.objects.get(negotiation=negotiation),
+        as_of=date(2019, 4, 30),
+        acting_user=assessed.ada,
+    )
+    assert assessment.total == Decimal("0.00")
+    assert assessment.rows[0]["reason"].startswith("56% of the stretch, below the 60% threshold")
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ({"no_stretch_level": None}, "the no-stretch level"),
+        ({"no_stretch_level": 96}, "goes beyond the no-stretch level"),
+        ({"reward_share": "1.5"}, "between 0 and 1"),
+    ],
+)
+def test_a_stretch_target_states_its_no_stretch_level_and_share(
+    assessed: Any, target: dict, message: str
+) -> None:
+    with pytest.raises(AgreementError, match=message):
+        _propose(assessed, **target)
+    assert LocalPSA.objects.count() == 0
+    assert Flexibility.objects.count() == 0
+
+
+def test_the_department_decides_each_freedom_once_with_its_reason(assessed: Any) -> None:
+    negotiation = _propose(assessed)
+    flexibility = Flexibility.objects.get(local_psa__negotiation=negotiation)
+    with pytest.raises(NotPermitted):
+        services.decide_flexibility(
+            flexibility=flexibility, grant=True, reason="ok", acting_user=assessed.uma
+        )
+    services.decide_flexibility(
+        flexibility=flexibility,
+        grant=True,
+        reason="Pooling is allowed under section 31.",
+        acting_user=assessed.ada,
+    )
+    with pytest.raises(AgreementError, match="already granted"):
+        services.decide_flexibility(
+            flexibility=flexibility, grant=False, reason="No", acting_user=assessed.ada
+        )
+    with pytest.raises(AgreementError, match="barrier"):
+        services.request_flexibility(
+            local_psa=negotiation.local_psa, description="Fewer returns", barrier="", acting_user=assessed.uma
+        )
