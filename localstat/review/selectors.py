@@ -262,3 +262,82 @@ def history_of(unit: Any, cycles: QuerySet[ReviewCycle] | None = None) -> list[M
 def _of(unit: Any, relation: str) -> QuerySet[Any]:
     model = Meeting._meta.get_field(relation).related_model
     return model._default_manager.filter(organisation=unit)  # type: ignore[union-attr]
+
+
+@dataclass
+class Movement:
+    """How one indicator moved after a meeting: the value the meeting saw and the newest since."""
+
+    indicator: Any
+    before_period: date | None
+    before: str
+    after_period: date | None
+    after: str
+    change: str  # "better", "worse", "no change" or "no newer data"
+
+
+def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Movement]]:
+    """For each held meeting, each indicator's value at the last period before it and the newest value.
+
+    Two queries: the unit's judged indicators with their definitions, and its approved values.
+    """
+    from localstat.assessment.models import Judgement
+    from localstat.assessment.selectors import version_of
+    from localstat.core.clock import today
+    from localstat.returns.models import Observation
+
+    held = [m for m in meetings if m.status == MeetingStatus.HELD and m.held_on]
+    if not held:
+        return {}
+    indicators = [
+        j.indicator
+        for j in Judgement.objects.filter(is_current=True, organisation=unit)
+        .select_related("indicator")
+        .order_by("indicator__code")
+    ]
+    versions = {i.pk: version_of(i, today()) for i in indicators}
+    series: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for indicator_id, period, numerator, denominator in (
+        Observation.objects.filter(approved_current=True, unit=unit, indicator_id__in=list(versions))
+        .order_by("period_start")
+        .values_list("indicator_id", "period_start", "numerator", "denominator")
+    ):
+        version = versions[indicator_id]
+        if version.statistic == "count" or not denominator:
+            value = numerator
+        else:
+            value = numerator / denominator * float(version.multiplier)
+        series[indicator_id].append((period, value))
+    found: dict[int, list[Movement]] = {}
+    for meeting in held:
+        rows = []
+        for indicator in indicators:
+            points = series.get(indicator.pk, [])
+            version = versions[indicator.pk]
+            before = [p for p in points if p[0] < meeting.held_on.replace(day=1)]  # type: ignore[union-attr]
+            if not before:
+                continue
+            last_before, newest = before[-1], points[-1]
+            if newest[0] == last_before[0]:
+                change = "no newer data"
+            elif round(newest[1], 6) == round(last_before[1], 6):
+                change = "no change"
+            else:
+                higher = newest[1] > last_before[1]
+                polarity = getattr(version, "polarity", "higher")
+                if polarity == "neutral":
+                    change = "higher" if higher else "lower"
+                else:
+                    change = "better" if higher == (polarity == "higher") else "worse"
+            rows.append(
+                Movement(
+                    indicator=indicator,
+                    before_period=last_before[0],
+                    before=version.format_value(last_before[1]),
+                    after_period=newest[0],
+                    after=version.format_value(newest[1]),
+                    change=change,
+                )
+            )
+        found[meeting.pk] = rows
+    return found
