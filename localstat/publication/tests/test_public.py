@@ -1,13 +1,18 @@
 """The public pages read the latest published release only: nothing approved later leaks."""
 
+import io
+import json
 from datetime import UTC, date, datetime
 
-import pytest
+import polars as pl
 from django.test import Client
+from ninja.testing import TestClient
 
+from localstat.api.publication import router
 from localstat.assessment.services import run_assessment
 from localstat.framework.models import Indicator
 from localstat.publication.models import ReleaseChart
+from localstat.publication.opendata import TABLES
 from localstat.publication.services import publish_release, schedule_release
 from localstat.returns.imports import import_file
 
@@ -22,23 +27,34 @@ def release(assessed, title: str):
 
 
 def public_texts(client: Client) -> dict[str, str]:
-    """Every public page and anonymous API response that could show Ashford's values."""
+    """Every public page, download and anonymous API response that could show Ashford's values."""
     urls = [
         "/",
         "/search/?q=Ashford",
         "/search/?q=U1",
         "/units/U1/",
+        "/units/U1/compare/",
+        "/units/U2/compare/",
+        "/areas/",
+        "/areas/AN/",
+        "/league-tables/",
+        "/league-tables/AE4H/",
+        "/data/",
+        "/releases/",
+        "/releases/health/1/",
         "/api/assessment/judgements",
         "/api/assessment/judgements/U1/AE4H",
         "/api/organisations/U1",
     ]
-    return {url: client.get(url).content.decode() for url in urls}
-
-
-@pytest.fixture
-def published(assessed):
-    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
-    return release(assessed, "April 2019")
+    urls += [f"/releases/health/1/{table}.{fmt}" for table in TABLES for fmt in ("csv", "json")]
+    urls += [f"/data/health/latest/{table}.csv" for table in TABLES]
+    texts = {url: client.get(url, follow=True).content.decode() for url in urls}
+    api = TestClient(router)
+    for url in ("/units", "/units/U1", "/values?service=health&limit=5000", "/judgements?service=health"):
+        texts[f"/api/public{url}"] = json.dumps(api.get(url).json())
+    parquet = client.get("/releases/health/1/values.parquet").content
+    texts["values.parquet"] = pl.read_parquet(io.BytesIO(parquet)).write_csv()
+    return texts
 
 
 def test_the_unit_page_says_it_in_plain_english_first_then_the_numbers_and_chart(assessed, published) -> None:
@@ -79,16 +95,20 @@ def test_a_value_approved_after_a_release_appears_nowhere_public_until_the_next_
     assessed, published
 ) -> None:
     client = Client()
-    assert not any("43.2%" in text for text in public_texts(client).values())
+    before = public_texts(client)
+    # Ashford's April value shows as 43.2% on a page and as a row for 2019-04-01 in the data.
+    assert not any("43.2%" in text or "2019-04-01" in text for text in before.values())
 
     import_file(content=LATE_CSV, name="late.csv", approve=True, acting_user=None)
     run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="after the approval")
 
-    leaked = [url for url, text in public_texts(client).items() if "43.2" in text]
+    leaked = [url for url, text in public_texts(client).items() if "43.2%" in text or "2019-04-01" in text]
     assert leaked == []
 
     release(assessed, "April 2019, with Ashford's April value")
     assert "43.2%" in client.get("/units/U1/").content.decode()
+    assert "2019-04-01" in client.get("/data/health/latest/values.csv?unit=U1", follow=True).content.decode()
+    assert 4321 in [v["numerator"] for v in TestClient(router).get("/values?service=health&unit=U1").json()]
 
 
 def test_internal_only_indicators_are_never_published(assessed) -> None:

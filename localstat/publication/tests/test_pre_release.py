@@ -1,0 +1,88 @@
+"""Pre-release access: named people read a frozen release before its announced time; nobody else does."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from localstat.assessment.services import run_assessment
+from localstat.chain.access import NotPermitted
+from localstat.conftest import PASSWORD
+from localstat.core.models import AuditEvent
+from localstat.publication.models import ReleasedJudgement, ReleaseStatus
+from localstat.publication.services import (
+    freeze_release,
+    grant_pre_release_access,
+    publish_release,
+    schedule_release,
+)
+
+PUBLICATION = datetime(2019, 5, 2, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen(with_context):
+    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
+    release = schedule_release(
+        service=with_context.health, title="April 2019", publish_at=PUBLICATION, acting_user=with_context.ada
+    )
+    return freeze_release(release=release, acting_user=with_context.ada, now=PUBLICATION - timedelta(days=1))
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def test_a_frozen_release_is_read_by_the_named_person_and_nobody_else_until_published(with_context, frozen):
+    # given a release frozen a day before its announced time, and Morgan named for pre-release access
+    assert frozen.status == ReleaseStatus.SCHEDULED
+    assert ReleasedJudgement.objects.filter(release=frozen).count() == frozen.judgements > 0
+    grant_pre_release_access(
+        release=frozen, person=with_context.morgan, reason="Briefs the minister", acting_user=with_context.ada
+    )
+    # then Morgan reads the release and its files, marked as embargoed
+    morgan = signed_in(with_context.morgan)
+    page = morgan.get("/releases/health/1/")
+    assert page.status_code == 200
+    assert "Pre-release access: not to be shared before 2 May 2019" in page.content.decode()
+    assert "morgan (Briefs the minister)" in page.content.decode()
+    download = morgan.get("/releases/health/1/judgements.csv")
+    assert download.status_code == 200
+    assert download["Cache-Control"] == "private, no-store"
+    # and the public, and signed-in people without access, see nothing of it
+    for client in (Client(), signed_in(with_context.sam), signed_in(with_context.charlie)):
+        assert client.get("/releases/health/1/").status_code == 404
+        assert client.get("/releases/health/1/judgements.csv").status_code == 404
+    assert Client().get("/units/U1/").status_code == 404
+    assert "April 2019" in Client().get("/releases/").content.decode()  # announced: title and time only
+
+    # when it is published at its time, everyone reads what was frozen
+    release = publish_release(release=frozen, acting_user=with_context.ada, now=PUBLICATION)
+    assert release.judgements == frozen.judgements
+    assert Client().get("/releases/health/1/judgements.csv").content == download.content
+    assert Client().get("/units/U1/").status_code == 200
+
+
+def test_only_a_department_analyst_over_the_chain_grants_access_and_freezes(with_context, frozen):
+    for person in (with_context.morgan, with_context.sam, with_context.ines):
+        with pytest.raises(NotPermitted):
+            grant_pre_release_access(release=frozen, person=person, reason="Curious", acting_user=person)
+    with pytest.raises(ValidationError, match="needs a reason"):
+        grant_pre_release_access(release=frozen, person=with_context.morgan, reason=" ", acting_user=None)
+    grant_pre_release_access(release=frozen, person=with_context.morgan, reason="Minister", acting_user=None)
+    with pytest.raises(ValidationError, match="already has pre-release access"):
+        grant_pre_release_access(release=frozen, person=with_context.morgan, reason="Again", acting_user=None)
+    with pytest.raises(ValidationError, match="was frozen at"):
+        freeze_release(release=frozen, acting_user=None)
+    assert AuditEvent.objects.filter(action="publication.grant_pre_release_access").count() == 1
+    assert AuditEvent.objects.filter(action="publication.freeze_release").count() == 1
+
+
+def test_a_published_release_needs_no_pre_release_access(with_context, published):
+    with pytest.raises(ValidationError, match="already published"):
+        grant_pre_release_access(
+            release=published, person=with_context.morgan, reason="Late", acting_user=None
+        )
