@@ -153,6 +153,7 @@ def inspect_demo(context: DemoContext) -> None:
             Component.REVIEW: (3, f"{SYNTHETIC}: monthly performance reviews with the area team."),
             Component.REWARDS_SANCTIONS: (2, f"{SYNTHETIC}: recognition exists; sanctions are informal."),
         },
+        assessed_on=context.as_of,
         note=f"{SYNTHETIC}.",
         synthetic=True,
         acting_user=unit_manager,

@@ -99,12 +99,19 @@ def last_inspections(unit_ids: list[int], as_of: date) -> dict[int, date]:
 
 
 def _freedom_counts(unit_ids: list[int], as_of: date) -> dict[int, int]:
-    """How many freedoms of earned autonomy each unit holds.
+    """How many freedoms of earned autonomy each unit holds on ``as_of`` (the regime grants them).
 
-    The regime grants freedoms (``localstat.regime.selectors.active_freedoms``); until it is wired in
-    here no unit holds any, and the plan's freedom factor scores nothing.
+    Baseline freedoms, which every unit of a rule set holds, do not lighten anyone's inspection.
     """
-    return {}
+    # Imported here: the regime reads this app's capacity, so neither module imports the other at load.
+    from localstat.regime.choices import FreedomBasis
+    from localstat.regime.selectors import active_freedoms
+
+    return {
+        unit: earned
+        for unit, freedoms in active_freedoms(unit_ids, as_of).items()
+        if (earned := sum(1 for f in freedoms if f.basis == FreedomBasis.EARNED))
+    }
 
 
 def plan_units(inspectorate: Organisation, as_of: date) -> pl.DataFrame:

@@ -346,7 +346,13 @@ def assess_capacity(
 
 @transaction.atomic
 def self_assess_capacity(
-    *, unit: Organisation, scores: ScoreSpec, acting_user: Actor, note: str = "", synthetic: bool = False
+    *,
+    unit: Organisation,
+    scores: ScoreSpec,
+    acting_user: Actor,
+    assessed_on: date | None = None,
+    note: str = "",
+    synthetic: bool = False,
 ) -> CapacityAssessment:
     """A unit scores its own capacity; it counts once an inspector verifies it."""
     authorise(acting_user, "inspection.self_assess", [unit])
@@ -355,7 +361,7 @@ def self_assess_capacity(
         scores=scores,
         source=CapacitySource.SELF_ASSESSMENT,
         status=CapacityStatus.AWAITING_VERIFICATION,
-        assessed_on=today(),
+        assessed_on=assessed_on or today(),
         acting_user=acting_user,
         note=note,
         synthetic=synthetic,
