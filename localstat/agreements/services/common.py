@@ -83,16 +83,24 @@ def _decimal(value: Number | None, what: str, *, required: bool = True) -> Decim
     return number
 
 
+def plain(number: Decimal) -> str:
+    """A number as a person wrote it: ``120`` for 120.0, ``95.5`` for 95.5000."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _level(value: Number | None, indicator: Indicator, what: str) -> Decimal:
     level = _decimal(value, f"{indicator.code}: the {what}")
     assert level is not None
     version = indicator.current_version
     assert version is not None
     if level < 0:
-        raise AgreementError(f"{indicator.code}: the {what} cannot be negative ({level}).", code="invalid")
+        raise AgreementError(
+            f"{indicator.code}: the {what} cannot be negative ({plain(level)}).", code="invalid"
+        )
     if version.statistic == Statistic.PROPORTION and level > version.multiplier:
         raise AgreementError(
-            f"{indicator.code} is a proportion out of {version.multiplier}: a {what} of {level} is impossible.",
+            f"{indicator.code} is a proportion out of {version.multiplier}: a {what} of {plain(level)} is impossible.",
             code="invalid",
         )
     return level.quantize(FOUR_PLACES)
