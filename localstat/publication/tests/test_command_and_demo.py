@@ -38,3 +38,25 @@ def test_the_demo_publishes_its_nhs_chain(db: None) -> None:
     # Its March 2019 return awaits approval in the demo, so the newest published value is shown too.
     assert "Latest published value (February 2019)" in text
     assert Release.objects.filter(service__code="health", status=ReleaseStatus.PUBLISHED).exists()
+
+
+def test_release_schedule_freeze_grant_and_publish_from_the_command_line(assessed, capsys) -> None:
+    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
+    call_command(
+        "release", "schedule", "--service", "health", "--title", "May", "--at", "2019-05-02T09:30+00:00"
+    )
+    call_command("release", "freeze", "health/1")
+    call_command("release", "grant", "health/1", "--person", "morgan", "--reason", "Briefs the minister")
+    call_command("release", "list")
+    out = capsys.readouterr().out
+    assert "health/1 announced for 2019-05-02 09:30" in out
+    assert "health/1\tscheduled (frozen)\t2019-05-02 09:30\tMay" in out
+    assert "morgan may read health/1 before publication." in out
+    with pytest.raises(CommandError, match="already has pre-release access"):
+        call_command("release", "grant", "health/1", "--person", "morgan", "--reason", "Again")
+    with pytest.raises(CommandError, match="service/number"):
+        call_command("release", "freeze", "health")
+    with pytest.raises(CommandError, match="is not a date and time"):
+        call_command("release", "schedule", "--service", "health", "--title", "X", "--at", "soon")
+    call_command("release", "publish", "--release", "health/1")
+    assert Release.objects.get(service=assessed.health, number=1).status == ReleaseStatus.PUBLISHED
