@@ -6,8 +6,6 @@ one proposal (each with its reason), and confirms the A&E access premium's payme
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.contrib.auth import get_user_model
 
 from localstat.chain.models import Organisation, Service
@@ -15,6 +13,7 @@ from localstat.demo.pipeline import DemoContext, DemoStep
 from localstat.regime.choices import Decision, ProposalKind
 from localstat.regime.models import Payment, Proposal
 from localstat.regime.services import (
+    RULES_EXAMPLE,
     add_months,
     decide_payments,
     decide_proposal,
@@ -23,7 +22,6 @@ from localstat.regime.services import (
     publish_rule_set,
 )
 
-RULES_FILE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "regime-rules.yaml"
 #: The demo's decisions are the demo's: they say so in their reasons.
 CHANGED_REASON = (
     "Demo decision: confirmed for six months rather than twelve, to be reviewed after the winter "
@@ -42,7 +40,7 @@ def regime_demo(context: DemoContext) -> None:
     draft = draft_rule_set(
         operator=department,
         service=health,
-        source=RULES_FILE.read_text(),
+        source=RULES_EXAMPLE.read_text(),
         notes="LocalStat's published default rules for health (docs/examples/regime-rules.yaml).",
         acting_user=analyst,
     )

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -40,6 +41,8 @@ from localstat.regime.models import RuleSet as RuleSetRecord
 from localstat.regime.selectors import in_force
 
 MAX_SOURCE = 100_000
+#: LocalStat's published default rules: the starting point of a new rule set.
+RULES_EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "regime-rules.yaml"
 
 
 def add_months(day: date, months: int) -> date:

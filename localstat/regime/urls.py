@@ -1,5 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from localstat.regime import views
 
 app_name = "regime"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("rules/<int:pk>/", views.rule_set_detail, name="rule_set"),
+    path("rules/<int:pk>/publish/", views.publish, name="publish"),
+    path("rules/<str:operator>/<str:service>/edit/", views.edit_rules, name="edit"),
+    path("proposals/", views.proposals, name="proposals"),
+    path("freedoms/", views.freedoms, name="freedoms"),
+    path("payments/", views.payments, name="payments"),
+    path("organisations/<str:code>/", views.organisation, name="organisation"),
+]

@@ -1,0 +1,419 @@
+"""The regime's pages: public rules and what they granted; the operator's rules, proposals, freedoms and
+payments; a unit's own freedoms and rewards and why. Parse, authorise, call a service or selector, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from localstat.chain.access import can, permitted_organisations
+from localstat.chain.models import Organisation, Service
+from localstat.core.clock import today
+from localstat.regime import selectors, services
+from localstat.regime.choices import Decision, FreedomBasis, RuleSetStatus
+from localstat.regime.explain import conditions_words, consequence_words, evidence_lines
+from localstat.regime.forms import DecisionForm, PaymentsForm, RulesForm
+from localstat.regime.models import Freedom, Payment, Proposal, Reward, RuleSet
+from localstat.regime.services import RULES_EXAMPLE
+
+PAGE = 200
+
+
+def _operated(request: HttpRequest) -> Any:
+    """The organisations whose rules the user writes and decides."""
+    return permitted_organisations(request.user, "regime.manage_rules")
+
+
+def _rules_in_words(record: RuleSet) -> list[dict[str, Any]]:
+    rules = services.rules_of(record)
+    return [
+        {
+            "rule": rule,
+            "consequence": consequence_words(rule),
+            "when": conditions_words(rule.when),
+            "withdraw_when": conditions_words(rule.withdraw_when) if rule.withdraw_when else [],
+        }
+        for rule in rules.rules
+    ]
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Public: every published rule set, and what the rules granted (seed 4.3, 4.9)."""
+    published = list(selectors.published_rule_sets())
+    ids = [r.pk for r in published]
+    granted = {
+        row["rule_set__operator_id"]: row
+        for row in Freedom.objects.filter(
+            basis=FreedomBasis.EARNED, rule_set__operator__in=[r.operator_id for r in published]
+        )
+        .values("rule_set__operator_id")
+        .annotate(n=Count("id"), in_force=Count("id", filter=selectors.in_force(today())))
+    }
+    paid = {
+        row["operator_id"]: row
+        for row in selectors.payments_decided()
+        .filter(operator__in=[r.operator_id for r in published])
+        .values("operator_id")
+        .annotate(total=Sum("amount_paid"), n=Count("id"))
+    }
+    rewards = dict(
+        Reward.objects.filter(operator__in=[r.operator_id for r in published])
+        .values("operator_id")
+        .annotate(n=Count("id"))
+        .values_list("operator_id", "n")
+    )
+    rows = [
+        {
+            "r": r,
+            "freedoms": granted.get(r.operator_id, {}),
+            "payments": paid.get(r.operator_id, {}),
+            "rewards": rewards.get(r.operator_id, 0),
+        }
+        for r in published
+    ]
+    operated = []
+    if request.user.is_authenticated:
+        mine = _operated(request)
+        operated = (
+            list(
+                Service.objects.filter(chain_links__organisation__in=mine, chain_links__valid_to__isnull=True)
+                .values_list(
+                    "chain_links__organisation__code", "chain_links__organisation__name", "code", "name"
+                )
+                .distinct()
+                .order_by("chain_links__organisation__code", "code")[:50]
+            )
+            if mine.count() < 50
+            else []
+        )
+    return render(request, "regime/home.html", {"rows": rows, "ids": ids, "operated": operated})
+
+
+def rule_set_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A rule set version in full: rules in words and as written, and what it granted. Drafts are seen
+    only by the operator's people."""
+    record = get_object_or_404(RuleSet.objects.select_related("operator", "service", "published_by"), pk=pk)
+    manages = can(request.user, "regime.manage_rules", record.operator)
+    if record.status == RuleSetStatus.DRAFT and not manages:
+        raise Http404("No published rules here.")
+    freedoms = list(
+        Freedom.objects.filter(rule_set=record, basis=FreedomBasis.EARNED)
+        .select_related("organisation", "indicator")
+        .order_by("organisation__code")[:PAGE]
+    )
+    rewards = list(Reward.objects.filter(rule_set=record).select_related("organisation")[:PAGE])
+    payments = list(
+        selectors.payments_decided()
+        .filter(rule_set=record)
+        .values("period", "scheme")
+        .annotate(n=Count("id"), earned=Count("id", filter=Q(earned=True)), paid=Sum("amount_paid"))
+        .order_by("-period")[:60]
+    )
+    baseline = Freedom.objects.filter(rule_set=record, basis=FreedomBasis.BASELINE).count()
+    history = list(selectors.rule_set_history(record.operator_id, record.service_id))
+    if not manages:
+        history = [h for h in history if h.status != RuleSetStatus.DRAFT]
+    return render(
+        request,
+        "regime/rule_set.html",
+        {
+            "record": record,
+            "rules": _rules_in_words(record),
+            "baseline_freedoms": services.rules_of(record).baseline_freedoms,
+            "freedoms": freedoms,
+            "rewards": rewards,
+            "payments": payments,
+            "baseline": baseline,
+            "history": history,
+            "manages": manages,
+        },
+    )
+
+
+@login_required
+def edit_rules(request: HttpRequest, operator: str, service: str) -> HttpResponse:
+    """Write the next version of an operator's rules, preview what it would propose, save it as a draft."""
+    organisation = get_object_or_404(Organisation, code=operator)
+    service_obj = get_object_or_404(Service, code=service)
+    if not can(request.user, "regime.manage_rules", organisation):
+        raise Http404("No rules here for you to write.")
+    latest = selectors.rule_set_history(organisation.pk, service_obj.pk).first()
+    preview = None
+    if request.method == "POST":
+        form = RulesForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if "save" in request.POST:
+                    record = services.draft_rule_set(
+                        operator=organisation,
+                        service=service_obj,
+                        source=data["source"],
+                        notes=data["notes"],
+                        acting_user=request.user,
+                    )
+                    messages.success(
+                        request, f"Saved as draft version {record.version}. Publish it when ready."
+                    )
+                    return redirect("regime:rule_set", pk=record.pk)
+                preview = services.preview_rules(
+                    operator=organisation,
+                    service=service_obj,
+                    source=data["source"],
+                    as_of=data["as_of"],
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                form.add_error("source", error)
+    else:
+        form = RulesForm(initial={"source": latest.source if latest else RULES_EXAMPLE.read_text()})
+    preview_rows = []
+    if preview is not None:
+        for rule in preview.rules.rules:
+            if rule.consequence.kind == "payment":
+                n, earned, total = preview.payments.get(rule.id, (0, 0, 0.0))
+                preview_rows.append({"rule": rule, "payments": {"n": n, "earned": earned, "total": total}})
+            else:
+                units = preview.triggered.get(rule.id, [])
+                preview_rows.append({"rule": rule, "units": units[:50], "count": len(units)})
+    return render(
+        request,
+        "regime/edit.html",
+        {
+            "organisation": organisation,
+            "service": service_obj,
+            "form": form,
+            "latest": latest,
+            "preview": preview,
+            "preview_rows": preview_rows,
+        },
+    )
+
+
+@login_required
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(RuleSet.objects.select_related("operator"), pk=pk)
+    if not can(request.user, "regime.manage_rules", record.operator):
+        raise Http404("No rules here for you to publish.")
+    try:
+        services.publish_rule_set(rule_set=record, acting_user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Version {record.version} is published and in force.")
+    return redirect("regime:rule_set", pk=record.pk)
+
+
+def _decidable(request: HttpRequest) -> Any:
+    return Proposal.objects.filter(
+        rule_set__operator__in=_operated(request),
+        organisation__in=permitted_organisations(request.user, "regime.decide"),
+    )
+
+
+@login_required
+def proposals(request: HttpRequest) -> HttpResponse:
+    """Proposals awaiting the operator's decision, each with its evidence; the decisions made."""
+    if not _operated(request).exists():
+        raise Http404("No proposals here for you.")
+    mine = _decidable(request).select_related("organisation", "rule_set", "decided_by", "freedom")
+    errors: dict[int, list[str]] = {}
+    values: dict[int, Any] = {}
+    if request.method == "POST":
+        proposal = get_object_or_404(mine, pk=request.POST.get("proposal"))
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                services.decide_proposal(
+                    proposal=proposal,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    ends_on=form.cleaned_data["ends_on"],
+                    amount=form.cleaned_data["amount"],
+                    acting_user=request.user,
+                )
+            except ValidationError as error:
+                errors[proposal.pk] = error.messages
+            else:
+                messages.success(
+                    request,
+                    f"Decision recorded: {proposal.rule_title} for {proposal.organisation.display_name}.",
+                )
+                return redirect(f"{request.path}?rule={request.GET.get('rule', '')}")
+        else:
+            errors[proposal.pk] = [
+                f"{name.replace('_', ' ')}: {' '.join(e)}" for name, e in form.errors.items()
+            ]
+        values[proposal.pk] = request.POST
+    rule = request.GET.get("rule", "")
+    waiting = mine.filter(status=Decision.OPEN)
+    rules = sorted(set(waiting.values_list("rule_id", flat=True)))
+    if rule:
+        waiting = waiting.filter(rule_id=rule)
+    total = waiting.count()
+    open_rows = [
+        {
+            "p": p,
+            "evidence": evidence_lines(p.evidence),
+            "errors": errors.get(p.pk, []),
+            "values": values.get(p.pk, {}),
+        }
+        for p in waiting.order_by("rule_id", "organisation__code")[:PAGE]
+    ]
+    decided = [
+        {"p": p, "evidence": evidence_lines(p.evidence)}
+        for p in mine.exclude(status=Decision.OPEN).order_by("-decided_at")[:50]
+    ]
+    return render(
+        request,
+        "regime/proposals.html",
+        {"open": open_rows, "total": total, "decided": decided, "rules": rules, "rule": rule, "page": PAGE},
+    )
+
+
+@login_required
+def freedoms(request: HttpRequest) -> HttpResponse:
+    """Freedoms in force in the units the user sees, earned ones listed with why."""
+    visible = permitted_organisations(request.user, "regime.view_proposals")
+    on = today()
+    in_force = Freedom.objects.filter(selectors.in_force(on), organisation__in=visible)
+    earned = list(
+        in_force.filter(basis=FreedomBasis.EARNED)
+        .select_related("organisation", "indicator", "rule_set")
+        .order_by("kind", "organisation__code")[:PAGE]
+    )
+    baseline = list(
+        in_force.filter(basis=FreedomBasis.BASELINE)
+        .values("title", "rule_set__title")
+        .annotate(n=Count("id"))
+    )
+    ended = list(
+        Freedom.objects.filter(organisation__in=visible, basis=FreedomBasis.EARNED, ends_on__lte=on)
+        .select_related("organisation")
+        .order_by("-ends_on")[:50]
+    )
+    return render(
+        request, "regime/freedoms.html", {"earned": earned, "baseline": baseline, "ended": ended, "on": on}
+    )
+
+
+def payments(request: HttpRequest) -> HttpResponse:
+    """Every payment decided under a scheme, listed openly (Box 5.5); the operator's people also see
+    the computed payments awaiting decision and confirm a period's list at once."""
+    operated = _operated(request) if request.user.is_authenticated else Organisation.objects.none()
+    deciding = request.user.is_authenticated and operated.exists()
+    shown = Payment.objects.select_related("organisation", "rule_set", "decided_by")
+    if deciding:
+        shown = shown.filter(
+            Q(operator__in=operated, organisation__in=permitted_organisations(request.user, "regime.decide"))
+            | ~Q(status=Decision.OPEN)
+        )
+    else:
+        shown = shown.exclude(status=Decision.OPEN)
+    error = ""
+    if request.method == "POST":
+        if not deciding:
+            raise Http404("No payments here for you to decide.")
+        form = PaymentsForm(request.POST)
+        chosen = list(shown.filter(pk__in=request.POST.getlist("payment"), status=Decision.OPEN))
+        if form.is_valid():
+            try:
+                services.decide_payments(
+                    payments=chosen,
+                    decision=form.cleaned_data["decision"],
+                    reason=form.cleaned_data["reason"],
+                    amount=form.cleaned_data["amount"],
+                    acting_user=request.user,
+                )
+            except ValidationError as failure:
+                error = " ".join(failure.messages)
+            else:
+                messages.success(request, f"Decision recorded for {len(chosen)} payments.")
+                return redirect(request.get_full_path())
+        else:
+            error = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    periods = list(shown.order_by("-period").values_list("period", flat=True).distinct()[:36])
+    period = request.GET.get("period") or (periods[0].isoformat() if periods else "")
+    try:
+        chosen_period = date.fromisoformat(period) if period else None
+    except ValueError:
+        raise Http404("No such period.") from None
+    rows = (
+        list(shown.filter(period=chosen_period).order_by("organisation__code")[:1000])
+        if chosen_period
+        else []
+    )
+    totals = {
+        "due": sum(p.amount_due for p in rows),
+        "paid": sum(p.amount_paid or 0 for p in rows),
+        "earned": sum(1 for p in rows if p.earned),
+    }
+    return render(
+        request,
+        "regime/payments.html",
+        {
+            "rows": [{"p": p, "evidence": evidence_lines(p.evidence)} for p in rows],
+            "periods": periods,
+            "period": chosen_period,
+            "totals": totals,
+            "deciding": deciding,
+            "open_ids": [p.pk for p in rows if p.status == Decision.OPEN],
+            "error": error,
+        },
+    )
+
+
+def organisation(request: HttpRequest, code: str) -> HttpResponse:
+    """A unit's freedoms, rewards and payments, and why (public); its open proposals for the people in
+    its chain."""
+    org = get_object_or_404(Organisation, code=code)
+    on = today()
+    freedoms_all = list(
+        Freedom.objects.filter(organisation=org)
+        .select_related("rule_set", "indicator")
+        .order_by("-starts_on")
+    )
+    in_force = [f for f in freedoms_all if f.in_force_on(on)]
+    ended = [f for f in freedoms_all if not f.in_force_on(on)]
+    rewards = list(Reward.objects.filter(organisation=org).select_related("rule_set"))
+    paid = list(selectors.payments_decided().filter(organisation=org).order_by("-period")[:24])
+    waiting = []
+    if can(request.user, "regime.view_proposals", org):
+        waiting = [
+            {"p": p, "evidence": evidence_lines(p.evidence)}
+            for p in Proposal.objects.filter(organisation=org, status=Decision.OPEN).select_related(
+                "rule_set"
+            )
+        ]
+    decisions = []
+    if can(request.user, "regime.view_proposals", org):
+        decisions = [
+            {"p": p, "evidence": evidence_lines(p.evidence)}
+            for p in Proposal.objects.filter(organisation=org)
+            .exclude(status=Decision.OPEN)
+            .select_related("rule_set", "decided_by")
+            .order_by("-decided_at")[:20]
+        ]
+    return render(
+        request,
+        "regime/organisation.html",
+        {
+            "organisation": org,
+            "in_force": in_force,
+            "ended": ended,
+            "rewards": rewards,
+            "payments": paid,
+            "waiting": waiting,
+            "decisions": decisions,
+            "on": on,
+        },
+    )
