@@ -158,7 +158,13 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                     "sentences": judgement_sentences(judgement, wording),
                     "standards": _standards(judgement, version),
                     "rank": ranks.get(judgement.indicator.code),
-                    "chart": _chart(release, judgement, version.display_unit) if values.height else "",
+                    # The figure carries the chart's text alternative; the same numbers are in the
+                    # sentences and the table of values, so the drawing itself is hidden from readers.
+                    "chart": _chart(release, judgement, version.display_unit).replace(
+                        "<svg", '<svg aria-hidden="true" focusable="false"', 1
+                    )
+                    if values.height
+                    else "",
                     "values": [(period, fmt(value)) for period, value in values.iter_rows()],
                     # When the judged period has no approved value yet, the newest one there is.
                     "latest": (values["period"][-1], fmt(values["value"][-1]))
