@@ -91,7 +91,7 @@ SUBJECT_NUMBERS: tuple[str, ...] = (
     "capacity_leadership",
     "capacity_accountability",
     "capacity_review",
-    "capacity_rewards_and_sanctions",
+    "capacity_rewards_sanctions",
 )
 
 #: Tests on one indicator's judgement at the as-of period; ``value`` is a number, the rest words.

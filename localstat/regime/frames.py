@@ -166,9 +166,28 @@ def _points(series: pl.DataFrame, level: str, as_of: date) -> pl.DataFrame:
 
 
 def with_capacity(subjects: pl.DataFrame, ids: Iterable[int], as_of: date) -> pl.DataFrame:
-    """The subjects with their capacity scores, where an inspectorate has recorded them.
+    """The subjects with their capacity scores (1–4), where an inspector has made or verified a
+    capacity assessment at or before ``as_of``: ``capacity_score`` (the mean of the five components)
+    and ``capacity_<component>``. With none recorded the columns are empty and a test on them fails."""
+    # Imported here: inspection reads the regime's freedoms, so neither imports the other at load.
+    from localstat.inspection.choices import Component
+    from localstat.inspection.selectors import latest_capacity
 
-    Capacity is read once inspection publishes ``latest_capacity``; until then the columns stay
-    empty and a rule testing capacity does not hold.
-    """
-    return subjects
+    columns = ["capacity_score", *(f"capacity_{c}" for c in Component.values)]
+    rows = [
+        (
+            unit_id,
+            assessment.overall_score,
+            *(
+                {s.component: float(s.score) for s in assessment.scores.all()}.get(c)
+                for c in Component.values
+            ),
+        )
+        for unit_id, assessment in latest_capacity(list(ids), as_of).items()
+    ]
+    capacity = pl.DataFrame(
+        rows,
+        schema={"organisation_id": pl.Int64, **dict.fromkeys(columns, pl.Float64)},
+        orient="row",
+    )
+    return subjects.join(capacity, on="organisation_id", how="left")

@@ -289,3 +289,27 @@ def test_a_preview_says_what_a_draft_would_propose_and_writes_nothing(assessed, 
     assert not (RuleSet.objects.exists())
     assert not (Proposal.objects.exists())
     assert not (Payment.objects.exists())
+
+
+def test_a_rule_reads_capacity_where_an_inspector_has_recorded_it(assessed, run) -> None:
+    from localstat.inspection.choices import Component
+    from localstat.inspection.services import assess_capacity
+
+    # given an inspector's capacity assessment of Ashford: weak review, strong elsewhere (mean 3.4)
+    scores = dict.fromkeys(Component.values, (4, "Seen on the visit")) | {"review": (1, "No reviews held")}
+    assess_capacity(unit=assessed.u1, scores=scores, assessed_on=date(2019, 3, 1), acting_user=assessed.ines)
+    source = """\
+title: Pooled budgets where capacity is strong
+rules:
+  - id: capacity-support
+    title: Pooled budgets
+    consequence: {kind: freedom, freedom: pooled_budgets}
+    when:
+      capacity_leadership: {at_least: 4}
+      capacity_score: {at_least: 3}
+"""
+    preview = preview_rules(
+        operator=assessed.dh, service=assessed.health, source=source, acting_user=assessed.ada
+    )
+    # then only Ashford triggers; units with no capacity recorded fail the test
+    assert preview.triggered["capacity-support"] == ["U1"]
