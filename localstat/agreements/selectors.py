@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -121,11 +121,13 @@ def _peer_codes(unit: Organisation, as_of: date) -> list[str]:
 def check_levels(
     unit: Organisation, proposed: Sequence[ProposedLevel], as_of: date
 ) -> dict[int, dict[str, Any]]:
-    """The engine's checks of each proposed level on the unit's approved series up to ``as_of``, with
+    """The engine's checks of each proposed level on the unit's approved series before ``as_of``, with
     its baseline (latest value), its peer group's latest values and the national standard and targets.
     Keyed by position. A handful of queries whatever the number of levels."""
     indicator_ids = sorted({p.indicator.pk for p in proposed})
-    values = approved_values(units=[unit.pk], indicators=indicator_ids, until=as_of)
+    # Only periods that began before the day of the proposal: one starting that day is not over yet.
+    before = as_of - timedelta(days=1)
+    values = approved_values(units=[unit.pk], indicators=indicator_ids, until=before)
     series = values.select(pl.col("indicator_id").cast(pl.String).alias("indicator"), "period", "value")
     proposals = pl.DataFrame(
         {
@@ -145,7 +147,7 @@ def check_levels(
     peer_codes = _peer_codes(unit, as_of)
     peer_units = dict(Organisation.objects.filter(code__in=peer_codes).values_list("pk", "code"))
     peer_rows = (
-        approved_values(units=peer_units, indicators=indicator_ids, until=as_of)
+        approved_values(units=peer_units, indicators=indicator_ids, until=before)
         .sort("period")
         .group_by("unit_id", "indicator_id")
         .last()
@@ -412,7 +414,9 @@ def trajectory_status(organisation_ids: Iterable[int], as_of: date) -> dict[int,
     with_period = joined.filter(pl.col("period").is_not_null())
     placed = pl.concat(
         [
-            with_period.join_asof(milestones, on="period", by="target_id", strategy="backward"),
+            with_period.join_asof(
+                milestones, on="period", by="target_id", strategy="backward", check_sortedness=False
+            ),
             joined.filter(pl.col("period").is_null()).with_columns(milestone=pl.lit(None, pl.Float64)),
         ],
         how="diagonal_relaxed",

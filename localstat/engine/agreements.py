@@ -330,9 +330,9 @@ def reward_earned(frame: pl.DataFrame, formula: RewardFormula | None = None) -> 
         "No approved value yet: nothing earned."
         if np.isnan(f)
         else (
-            f"{f:.0%} of the stretch, below the {formula.threshold:.0%} threshold: nothing earned."
+            f"{f:.1%} of the stretch, below the {formula.threshold:.0%} threshold: nothing earned."
             if f < formula.threshold
-            else f"{f:.0%} of the stretch, counted as {c:.0%}."
+            else f"{f:.1%} of the stretch, counted as {c:.1%}."
         )
         for f, c in zip(fraction, counted, strict=True)
     ]

@@ -120,7 +120,7 @@ def test_below_sixty_percent_of_the_stretch_earns_nothing(assessed: Any) -> None
         acting_user=assessed.ada,
     )
     assert assessment.total == Decimal("0.00")
-    assert assessment.rows[0]["reason"].startswith("56% of the stretch, below the 60% threshold")
+    assert assessment.rows[0]["reason"].startswith("55.9% of the stretch, below the 60% threshold")
 
 
 @pytest.mark.parametrize(

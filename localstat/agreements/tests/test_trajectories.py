@@ -1,7 +1,7 @@
 """Trajectories (seed A.5): signed off by the responsible manager, tracked against approved values.
 
-Agreed on 1 March 2018, with March 2018 (86.6%) as baseline and June 2019 as deadline, a target of L
-has 15 monthly milestones; March 2019's is 86.6 + 12 × (L − 86.6) ÷ 15. Ashford's March 2019 value is
+Proposed on 1 March 2018, so with February 2018 (86.0%) as baseline, and June 2019 as deadline, a target
+of L has 16 monthly milestones from March 2018; March 2019's is 86.0 + 13 × (L − 86.0) ÷ 16. Ashford's March 2019 value is
 93.8% with a 95% Wilson interval of 93.33% to 94.25% (n = 10,000; METHODS.md).
 """
 
@@ -34,9 +34,9 @@ def _agreed(assessed: Any, level: float) -> Any:
 @pytest.mark.parametrize(
     ("level", "milestone", "status"),
     [
-        (95.0, 93.32, "on_track"),  # 93.8 meets 93.32
-        (95.85, 94.0, "at_risk"),  # 93.8 misses 94.0, but the upper limit 94.25 reaches it
-        (99.0, 96.52, "off_track"),  # 93.8 and its interval fall short of 96.52
+        (95.0, 93.3125, "on_track"),  # 93.8 meets 93.3125
+        (95.85, 94.0031, "at_risk"),  # 93.8 misses 94.0031, but the upper limit 94.25 reaches it
+        (99.0, 96.5625, "off_track"),  # 93.8 and its interval fall short of 96.5625
     ],
 )
 def test_trajectory_status_places_the_latest_approved_value_against_its_milestone(
@@ -55,10 +55,10 @@ def test_trajectory_status_places_the_latest_approved_value_against_its_mileston
 def test_an_earlier_as_of_reads_only_the_values_approved_for_periods_up_to_it(assessed: Any) -> None:
     _agreed(assessed, 95.0)
     (row,) = selectors.trajectory_status([assessed.u1.pk], date(2018, 6, 15))[assessed.u1.pk]
-    # June 2018 (period start 1 June) is 80 + 0.6 × 14 = 88.4%; its milestone 86.6 + 3 × 0.56 = 88.28
+    # June 2018 (period start 1 June) is 80 + 0.6 × 14 = 88.4%; its milestone 86.0 + 4 × 0.5625 = 88.25
     assert row.period == date(2018, 6, 1)
     assert row.value == pytest.approx(88.4)
-    assert row.milestone == pytest.approx(88.28)
+    assert row.milestone == pytest.approx(88.25)
     assert row.status == "on_track"
 
 

@@ -170,7 +170,7 @@ def test_the_reward_counts_the_stretch_achieved_with_a_sixty_percent_floor_and_a
     out = reward_earned(frame)
     # Then 100% earns all, 60% earns 60%, 59% earns nothing, 150% is capped at 1, (20−14)/(20−10) = 60%
     assert out["earned"].to_list() == pytest.approx([1000.0, 600.0, 0.0, 1000.0, 300.0, 0.0])
-    assert out["reason"][2].startswith("59% of the stretch, below the 60% threshold")
+    assert out["reason"][2].startswith("59.0% of the stretch, below the 60% threshold")
     assert out["reason"][5] == "No approved value yet: nothing earned."
     assert out["stretch_fraction"][5] is None
 
