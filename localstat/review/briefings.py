@@ -21,8 +21,9 @@ from django.db.models import Count, Min, Q
 from localstat.assessment.choices import Level
 from localstat.assessment.explain import Wording, spc_sentence
 from localstat.assessment.models import Judgement
-from localstat.assessment.selectors import versions_for
+from localstat.assessment.selectors import version_of, versions_for
 from localstat.chain.models import Organisation
+from localstat.framework.models import Indicator
 from localstat.returns.choices import ReturnStatus
 from localstat.returns.models import Return
 from localstat.review.choices import ItemKind, Scope
@@ -192,28 +193,49 @@ def _intervention_items(units: dict[int, Organisation], host_id: int, as_of: dat
 
 
 def _trajectory_items(units: dict[int, Organisation], host_id: int, as_of: date) -> list[ItemSpec]:
-    selector = _optional("localstat.agreements.selectors", "trajectory_status")
-    if selector is None:
-        return []
+    """Agreed targets at risk or off track against their trajectory (the agreements' selector)."""
+    from localstat.agreements.selectors import trajectory_status
+
+    found = trajectory_status(list(units), as_of)
+    codes = {status.indicator for statuses in found.values() for status in statuses}
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
+    versions = {code: version_of(i, as_of) for code, i in indicators.items()}
     items = []
-    for organisation_id, statuses in selector(list(units), as_of).items():
+    for organisation_id, statuses in found.items():
         unit = units[organisation_id]
         for status in statuses:
-            state = str(getattr(status, "status", ""))
-            if state not in ("off_track", "at_risk"):
+            if status.status not in ("off_track", "at_risk"):
                 continue
-            label = getattr(status, "label", "") or getattr(status, "target", "") or "an agreed target"
-            words = "off track" if state == "off_track" else "at risk"
+            indicator = indicators.get(status.indicator)
+            fmt = (
+                versions[status.indicator].format_value
+                if indicator
+                else (lambda v: "–" if v is None else f"{v:.1f}")
+            )
+            words = "off track" if status.status == "off_track" else "at risk"
             items.append(
                 ItemSpec(
-                    key=f"{ItemKind.OFF_TRAJECTORY}:{unit.pk}:agreement:{label}",
+                    key=f"{ItemKind.OFF_TRAJECTORY}:{unit.pk}:target:{status.target_id}",
                     scope=Scope.HOST if unit.pk == host_id else Scope.BODY,
                     kind=ItemKind.OFF_TRAJECTORY,
                     organisation_id=unit.pk,
-                    indicator_id=None,
-                    headline=f"{unit.display_name}: {words} against the agreed trajectory for {label}.",
-                    evidence={"trajectory_status": state, "label": str(label)},
-                    sort_name=unit.code,
+                    indicator_id=indicator.pk if indicator else None,
+                    headline=(
+                        f"{unit.display_name}: {indicator.name if indicator else status.indicator} is {words} "
+                        f"against the trajectory of target {status.reference} ({fmt(status.value)} against a "
+                        f"milestone of {fmt(status.milestone)})."
+                    ),
+                    evidence={
+                        "target_id": status.target_id,
+                        "reference": status.reference,
+                        "status": status.status,
+                        "period": str(status.period) if status.period else None,
+                        "value": status.value,
+                        "milestone": status.milestone,
+                        "level": status.level,
+                        "deadline": str(status.deadline),
+                    },
+                    sort_name=f"{unit.code}:{status.indicator}",
                 )
             )
     return items

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -29,8 +31,23 @@ def people_at(organisations: Iterable[Organisation], roles: Iterable[str]) -> li
     )
 
 
+_QUIET: ContextVar[bool] = ContextVar("review_notifications_quiet", default=False)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Send nothing inside the block: the demo builds history that no one should be emailed about."""
+    token = _QUIET.set(True)
+    try:
+        yield
+    finally:
+        _QUIET.reset(token)
+
+
 def send_on_commit(messages: list[tuple[str, str, list[str]]]) -> None:
     """Send (subject, body, recipients) messages once the transaction commits; none if it rolls back."""
+    if _QUIET.get():
+        return
     wanted = [(subject, body, settings.DEFAULT_FROM_EMAIL, to) for subject, body, to in messages if to]
     if wanted:
         transaction.on_commit(lambda: send_mass_mail(wanted, fail_silently=False))

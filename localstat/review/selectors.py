@@ -208,8 +208,7 @@ def agenda_for(meeting: Meeting) -> Agenda:
         recent = [
             u
             for u in action.all_updates  # type: ignore[attr-defined]
-            if u.on <= day
-            and (previous_day is None or u.on > previous_day or u.on >= action.meeting.scheduled_for)
+            if u.on <= day and (previous_day is None or u.on > previous_day)
         ]
         listed.append(
             AgendaAction(

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -457,7 +457,7 @@ def record_commitment(
 
 @transaction.atomic
 def assess_commitment(
-    *, commitment: Commitment, kept: bool, note: str = "", acting_user: Actor
+    *, commitment: Commitment, kept: bool, note: str = "", on: date | None = None, acting_user: Actor
 ) -> Commitment:
     """Whether the unit did what it promised; the first assessment stands (a new one needs a new record)."""
     _recording(commitment.meeting, acting_user)
@@ -468,7 +468,7 @@ def assess_commitment(
     commitment.status = CommitmentStatus.KEPT if kept else CommitmentStatus.BROKEN
     commitment.assessment_note = (note or "").strip()
     commitment.assessed_by = _person(acting_user)
-    commitment.assessed_on = today()
+    commitment.assessed_on = on or today()
     commitment.save()
     record_event(
         actor=acting_user,
@@ -546,7 +546,7 @@ def hold_meeting(*, meeting: Meeting, held_on: date | None = None, acting_user: 
 
 
 @transaction.atomic
-def issue_follow_up(*, meeting: Meeting, acting_user: Actor) -> Meeting:
+def issue_follow_up(*, meeting: Meeting, at: datetime | None = None, acting_user: Actor) -> Meeting:
     """The follow-up note (CitiStat: within 2 days): every action, commitment and the data required next time."""
     _recording(meeting, acting_user)
     if meeting.status != MeetingStatus.HELD:
@@ -555,11 +555,11 @@ def issue_follow_up(*, meeting: Meeting, acting_user: Actor) -> Meeting:
         raise ReviewError(
             f"The follow-up note for {meeting} was issued on {meeting.follow_up_issued_at:%d %B %Y}."
         )
-    meeting.follow_up_issued_at = timezone.now()
+    meeting.follow_up_issued_at = at or timezone.now()
     meeting.follow_up_issued_by = _person(acting_user)
     meeting.save(update_fields=["follow_up_issued_at", "follow_up_issued_by", "updated_at"])
     actions = list(meeting.actions.select_related("owner", "organisation"))
-    late = meeting.follow_up_due is not None and today() > meeting.follow_up_due
+    late = meeting.follow_up_due is not None and meeting.follow_up_issued_at.date() > meeting.follow_up_due
     record_event(
         actor=acting_user,
         action="review.issue_follow_up",
@@ -583,13 +583,16 @@ def issue_follow_up(*, meeting: Meeting, acting_user: Actor) -> Meeting:
 
 
 @transaction.atomic
-def update_action(*, action: Action, note: str, done: bool = False, acting_user: Actor) -> ActionUpdate:
-    """The owner (or the secretariat) reports progress; ``done`` closes the action on LocalStat's today."""
+def update_action(
+    *, action: Action, note: str, done: bool = False, on: date | None = None, acting_user: Actor
+) -> ActionUpdate:
+    """The owner (or the secretariat) reports progress; ``done`` closes the action on LocalStat's today
+    (``on`` records an earlier day: the demo's history)."""
     if acting_user is not None and action.owner_id != acting_user.pk:
         authorise(acting_user, "review.update_action", [action.organisation])
     if action.status != ActionStatus.OPEN:
         raise ReviewError(f"This action is {action.get_status_display().lower()}: it cannot be updated.")
-    on = today()
+    on = on or today()
     update = ActionUpdate.objects.create(
         action=action,
         author=_person(acting_user),
