@@ -404,7 +404,8 @@ def inspection_schedule(units: pl.DataFrame, rules: ScheduleRules, as_of: date) 
         rank.cast(pl.Int64).alias("tier_rank"),
     )
     reasons = [
-        pl.when(pl.col(f"points_{name}") != 0).then(
+        # The band always says where the unit stands, even when it scores nothing.
+        pl.when((pl.col(f"points_{name}") != 0) | pl.lit(name == "band")).then(
             pl.struct(
                 pl.col(f"points_{name}").alias("p"),
                 pl.concat_str(reason, pl.lit(" ("), _signed(pl.col(f"points_{name}")), pl.lit(")")).alias(
