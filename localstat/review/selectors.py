@@ -135,6 +135,16 @@ def meetings_of(cycle: ReviewCycle) -> QuerySet[Meeting]:
     )
 
 
+def meetings_of_cycles(cycles: list[ReviewCycle]) -> QuerySet[Meeting]:
+    """Every meeting of these cycles, with its host and the number of actions set, in one query."""
+    return (
+        Meeting.objects.filter(cycle__in=cycles)
+        .select_related("host")
+        .annotate(action_count=Count("actions", distinct=True))
+        .order_by("cycle_id", "number")
+    )
+
+
 def next_meeting(cycle: ReviewCycle, as_of: date) -> Meeting | None:
     return (
         cycle.meetings.filter(status=MeetingStatus.SCHEDULED, scheduled_for__gte=as_of)

@@ -61,20 +61,25 @@ def _fail(request: HttpRequest, error: Exception) -> None:
 def review_home(request: HttpRequest) -> HttpResponse:
     """The body's calendar of cycles: every cycle you can see, its next meeting and what is due."""
     as_of = today()
-    cycles = list(selectors.cycles_visible_to(request.user).prefetch_related("cycle_units__unit"))
-    calendar = []
-    for cycle in cycles:
-        meetings = list(selectors.meetings_of(cycle))
-        calendar.append(
-            {
-                "cycle": cycle,
-                "next": next(
-                    (m for m in meetings if m.status == MeetingStatus.SCHEDULED and m.scheduled_for >= as_of),
-                    None,
+    cycles = list(selectors.cycles_visible_to(request.user))
+    by_cycle: dict[int, list[Meeting]] = {c.pk: [] for c in cycles}
+    for meeting in selectors.meetings_of_cycles(cycles):
+        by_cycle[meeting.cycle_id].append(meeting)
+    calendar = [
+        {
+            "cycle": cycle,
+            "next": next(
+                (
+                    m
+                    for m in by_cycle[cycle.pk]
+                    if m.status == MeetingStatus.SCHEDULED and m.scheduled_for >= as_of
                 ),
-                "meetings": meetings,
-            }
-        )
+                None,
+            ),
+            "meetings": by_cycle[cycle.pk],
+        }
+        for cycle in cycles
+    ]
     return render(
         request,
         "review/home.html",
@@ -175,9 +180,13 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if secretariat:
         context.update(
-            question_form=forms.QuestionForm(parties=parties, prefix="q"),
-            action_form=forms.ActionForm(parties=parties, prefix="a"),
-            commitment_form=forms.CommitmentForm(parties=parties, prefix="c"),
+            question_form=forms.QuestionForm(
+                parties=parties, prefix="q", initial={"organisation": meeting.host}
+            ),
+            action_form=forms.ActionForm(parties=parties, prefix="a", initial={"organisation": meeting.host}),
+            commitment_form=forms.CommitmentForm(
+                parties=parties, prefix="c", initial={"organisation": meeting.host}
+            ),
             recognition_form=forms.RecognitionForm(
                 parties=parties, prefix="r", initial={"organisation": meeting.host}
             ),

@@ -235,3 +235,30 @@ def test_the_follow_up_note_emails_each_owner_their_actions(
     assert [m.to for m in mail.outbox] == [["uma@example.org"]]
     assert "Daily 4-hour performance by stream" in mail.outbox[0].body
     assert AuditEvent.objects.filter(action="review.issue_follow_up").count() == 1
+
+
+def test_the_briefing_names_an_agreed_target_off_its_trajectory(reviewed) -> None:
+    from localstat.framework.services.lifecycle import agree_target
+    from localstat.framework.services.targets import assign_target
+
+    # given Bramley (about 90%) agreed to reach 95% by March 2020, with a milestone of 94% for March 2019
+    target = assign_target(
+        indicator=reviewed.indicator,
+        units=[reviewed.u2],
+        kind="floor",
+        level=95,
+        deadline=date(2020, 3, 31),
+        set_by=reviewed.north,
+        milestones=[("2019-03-01", 94)],
+        proposed_on=date(2019, 1, 10),
+        acting_user=None,
+    )
+    agree_target(target=target, on=date(2019, 1, 20), acting_user=None)
+    # when the briefing is generated
+    briefing = services.generate_briefing(meeting=reviewed.first, acting_user=None)
+    # then it is an exception for the body, naming the target and the milestone
+    found = briefing.items.filter(kind=ItemKind.OFF_TRAJECTORY, organisation=reviewed.u2)
+    assert [i.headline for i in found] == [
+        f"Bramley Hospital: A&E: seen within 4 hours is off track against the trajectory of target "
+        f"{target.reference} (90.7% against a milestone of 94.0%)."
+    ]

@@ -224,3 +224,38 @@ def test_the_challenger_and_secretariat_pages_list_their_work(reviewed, client) 
     page = _client(client, reviewed.morgan).get(reverse("review:secretariat")).content.decode()
     assert "Coming up" in page
     assert "North A&amp;E performance review: meeting 1" in page
+
+
+def test_the_list_pages_take_a_fixed_number_of_queries(
+    reviewed, client, django_assert_max_num_queries
+) -> None:
+    # given three actions on Ashford and a second cycle
+    for n in range(3):
+        services.record_action(
+            meeting=reviewed.first,
+            organisation=reviewed.u1,
+            description=f"Action {n}",
+            owner=reviewed.uma,
+            due_on=date(2019, 5, 31),
+            acting_user=reviewed.morgan,
+        )
+    services.create_cycle(
+        code="north-2",
+        name="Second review",
+        body=reviewed.north,
+        service=reviewed.health,
+        cadence="monthly",
+        challenger=reviewed.charlie,
+        units=[reviewed.u2],
+        first_meeting=date(2019, 6, 1),
+        acting_user=None,
+    )
+    client.force_login(reviewed.morgan)
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("review:home")).status_code == 200
+    client.force_login(reviewed.uma)
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("review:my_actions"))
+    assert page.content.decode().count("Action ") >= 3
+    with django_assert_max_num_queries(10):
+        assert len(client.get("/api/reviews/actions").json()) == 3
