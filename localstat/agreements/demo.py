@@ -162,7 +162,7 @@ def _school(context: DemoContext, people: dict[str, Any]) -> Negotiation:
     )
     services.agree_proposal(
         negotiation=negotiation,
-        job_title="Head of School Improvement, Northvale Council",
+        job_title="Head of School Improvement",
         on=date(2019, 3, 25),
         comment="Stretching, and the plan is credible.",
         acting_user=people["council"],
@@ -379,14 +379,14 @@ def _local_psa(people: dict[str, Any]) -> Negotiation:
     services.decide_flexibility(
         flexibility=pooling,
         grant=True,
-        reason="Granted: the partners' budgets may be pooled for the agreement's term.",
+        reason="The partners' budgets may be pooled for the agreement's term.",
         on=date(2017, 12, 1),
         acting_user=people["mhclg"],
     )
     services.decide_flexibility(
         flexibility=frequency,
         grant=False,
-        reason="Refused: weekly collection guidance stays; revisit at mid-term.",
+        reason="The weekly collection guidance stays; to be revisited at mid-term.",
         on=date(2017, 12, 1),
         acting_user=people["mhclg"],
     )
