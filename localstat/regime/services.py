@@ -117,7 +117,7 @@ def draft_rule_set(
     rules = read_rules(source)
     check_rules_for(rules, operator=operator, service=service)
     last = (
-        RuleSetRecord.objects.select_for_update()
+        RuleSetRecord.objects.select_for_update(of=("self",))
         .filter(operator=operator, service=service)
         .order_by("-version")
         .values_list("version", flat=True)
@@ -153,7 +153,7 @@ def publish_rule_set(*, rule_set: RuleSetRecord, on: date | None = None, acting_
     """Publish a draft: it supersedes the version in force, and its baseline freedoms go to every
     subject (those the previous version gave and this one does not, end)."""
     record = (
-        RuleSetRecord.objects.select_for_update().select_related("operator", "service").get(pk=rule_set.pk)
+        RuleSetRecord.objects.select_for_update(of=("self",)).select_related("operator", "service").get(pk=rule_set.pk)
     )
     authorise(acting_user, "regime.manage_rules", [record.operator])
     if record.status != RuleSetStatus.DRAFT:
@@ -562,7 +562,7 @@ def decide_proposal(
     """Confirm a proposal as it stands, change it (a freedom's end date, a reward's amount) or reject
     it. A change or a rejection needs a reason; the proposal and the decision stay side by side."""
     locked = (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("rule_set", "rule_set__operator", "rule_set__service", "organisation", "freedom")
         .get(pk=proposal.pk)
     )
@@ -680,7 +680,7 @@ def _apply(proposal: Proposal, terms: dict[str, Any], reason: str, acting_user: 
             exemption=exemption,
         )
     elif proposal.kind == ProposalKind.WITHDRAW_FREEDOM:
-        freedom = Freedom.objects.select_for_update().get(pk=proposal.freedom_id)
+        freedom = Freedom.objects.select_for_update(of=("self",)).get(pk=proposal.freedom_id)
         ends = date.fromisoformat(terms["ends_on"])
         if freedom.ends_on is not None and freedom.ends_on <= ends:
             raise RegimeError(f"The freedom already ended on {freedom.ends_on}.", code="invalid")
@@ -730,7 +730,7 @@ def decide_payments(
     if not ids:
         raise RegimeError("Choose at least one payment.", code="required")
     locked = list(
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .select_related("rule_set", "rule_set__operator", "organisation")
         .filter(pk__in=ids)
         .order_by("pk")
