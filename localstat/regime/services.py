@@ -153,7 +153,9 @@ def publish_rule_set(*, rule_set: RuleSetRecord, on: date | None = None, acting_
     """Publish a draft: it supersedes the version in force, and its baseline freedoms go to every
     subject (those the previous version gave and this one does not, end)."""
     record = (
-        RuleSetRecord.objects.select_for_update(of=("self",)).select_related("operator", "service").get(pk=rule_set.pk)
+        RuleSetRecord.objects.select_for_update(of=("self",))
+        .select_related("operator", "service")
+        .get(pk=rule_set.pk)
     )
     authorise(acting_user, "regime.manage_rules", [record.operator])
     if record.status != RuleSetStatus.DRAFT:
