@@ -13,7 +13,8 @@ from typing import Any
 import polars as pl
 from django.db.models import Count, F, Max, Q, QuerySet
 
-from localstat.assessment.models import Judgement, UnitAssessment
+from localstat.assessment.choices import RunScope, RunStatus
+from localstat.assessment.models import AssessmentRun, Judgement, UnitAssessment
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation
 from localstat.chain.selectors import links_current_on
@@ -123,14 +124,18 @@ def plan_units(inspectorate: Organisation, as_of: date) -> pl.DataFrame:
     )
     rows = {org: (code, name, service) for org, code, name, service in links}
     ids = list(rows)
+    run = assessment_run_for(as_of)
+    # The newest full run at or before the plan's date: its bands, and its judgements' SPC concerns
+    # (the current ones, with later update runs, when it is the newest full run of all).
+    judged = Q(is_current=True) if run is not None and run.current else Q(run_id=run.pk if run else None)
     assessments = {
         a["organisation_id"]: a
-        for a in UnitAssessment.objects.filter(is_current=True, organisation_id__in=ids).values(
+        for a in UnitAssessment.objects.filter(judged, organisation_id__in=ids).values(
             "organisation_id", "band", "position", "evidence"
         )
     }
     concerns = dict(
-        Judgement.objects.filter(is_current=True, organisation_id__in=ids, variation="special_cause_concern")
+        Judgement.objects.filter(judged, organisation_id__in=ids, variation="special_cause_concern")
         .values("organisation_id")
         .annotate(n=Count("id"))
         .values_list("organisation_id", "n")
@@ -179,11 +184,38 @@ def plan_units(inspectorate: Organisation, as_of: date) -> pl.DataFrame:
 
 
 @dataclass(frozen=True)
+class RunChoice:
+    """The assessment run a plan reads bands and SPC concerns from."""
+
+    pk: int
+    as_of: date
+    current: bool
+
+
+def assessment_run_for(as_of: date) -> RunChoice | None:
+    """The newest complete full assessment run judged at or before ``as_of`` (none before the first)."""
+    full = AssessmentRun.objects.filter(status=RunStatus.COMPLETE, scope=RunScope.FULL).order_by(
+        "-as_of", "-started_at", "-id"
+    )
+    chosen = full.filter(as_of__lte=as_of).values("pk", "as_of").first()
+    if chosen is None:
+        return None
+    newest = (
+        UnitAssessment.objects.filter(is_current=True)
+        .order_by("-run_id")
+        .values_list("run_id", flat=True)
+        .first()
+    )
+    return RunChoice(pk=chosen["pk"], as_of=chosen["as_of"], current=chosen["pk"] == newest)
+
+
+@dataclass(frozen=True)
 class Plan:
     inspectorate: Organisation
     as_of: date
     rules: InspectionRules
     schedule: pl.DataFrame
+    assessed_as_of: date | None = None
 
 
 class NoRulesPublished(LookupError):
@@ -203,7 +235,14 @@ def inspection_plan(inspectorate: Organisation, as_of: date) -> Plan:
             "(localstat inspection rules publish FILE)."
         )
     schedule = inspection_schedule(plan_units(inspectorate, as_of), rules_of(record), as_of)
-    return Plan(inspectorate=inspectorate, as_of=as_of, rules=record, schedule=schedule)
+    run = assessment_run_for(as_of)
+    return Plan(
+        inspectorate=inspectorate,
+        as_of=as_of,
+        rules=record,
+        schedule=schedule,
+        assessed_as_of=run.as_of if run else None,
+    )
 
 
 def plan_row(plan: Plan, unit: Organisation) -> dict[str, Any] | None:

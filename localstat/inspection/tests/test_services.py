@@ -67,7 +67,9 @@ def test_an_inspection_with_a_strong_capacity_assessment_moves_the_units_next_da
     assert after["due"] > AS_OF
     assert after["points"] < before["points"]
     assert any("capacity scored 4" in reason for reason in after["reasons"])
-    assert inspection.plan["tier"] == before["tier"]
+    # and the inspection keeps the unit's place in the plan on the day of its visit, before it
+    assert inspection.plan["as_of"] == "2019-04-10"
+    assert "no inspection on record (+2)" in inspection.plan["reasons"]
     assert AuditEvent.objects.filter(action="inspection.record_inspection").count() == 1
 
 
@@ -246,3 +248,11 @@ def test_the_backtest_spreads_two_years_of_inspections(inspected):
     assert result.start == date(2017, 4, 1)
     assert result.by_unit["actual"].sum() == 1
     assert result.by_unit["under_rules"].sum() >= 4
+
+
+def test_a_plan_as_of_a_date_before_any_assessment_reads_no_bands(inspected):
+    plan = selectors.inspection_plan(inspected.cqc, date(2017, 1, 1))
+    assert plan.assessed_as_of is None
+    assert plan.schedule["band"].null_count() == 4
+    assert all("no band yet (too little judged data) (+1)" in r for r in plan.schedule["reasons"])
+    assert selectors.inspection_plan(inspected.cqc, AS_OF).assessed_as_of == AS_OF

@@ -100,7 +100,12 @@ class Command(BaseCommand):
             + ", ".join(
                 f"{r['len']} {r['tier']} every {r['interval_months']} months" for r in counts.to_dicts()
             )
-            + f"; {int(plan.schedule['overdue'].sum())} overdue)."
+            + f"; {int(plan.schedule['overdue'].sum())} overdue). "
+            + (
+                f"Bands from the assessment as of {plan.assessed_as_of}."
+                if plan.assessed_as_of
+                else "No assessment by then, so no bands."
+            )
         )
         for row in frame.to_dicts():
             self.stdout.write(
