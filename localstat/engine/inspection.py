@@ -355,6 +355,30 @@ def _factors(rules: ScheduleRules, as_of: date) -> list[tuple[str, pl.Expr, pl.E
     ]
 
 
+def _reasons(frame: pl.DataFrame, factors: list[tuple[str, pl.Expr, pl.Expr]]) -> pl.DataFrame:
+    """Each unit's reasons, largest points first, as a long frame sorted once and gathered per unit.
+
+    The band always says where the unit stands, even when it scores nothing; other factors only when
+    they score.
+    """
+    indexed = frame.with_row_index("row")
+    long = pl.concat(
+        indexed.filter((pl.col(f"points_{name}") != 0) | pl.lit(name == "band")).select(
+            "row",
+            pl.lit(position, dtype=pl.UInt8).alias("factor"),
+            (-pl.col(f"points_{name}").abs()).alias("weight"),
+            pl.concat_str(reason, pl.lit(" ("), _signed(pl.col(f"points_{name}")), pl.lit(")")).alias("r"),
+        )
+        for position, (name, _, reason) in enumerate(factors)
+    )
+    gathered = (
+        long.sort(["row", "weight", "factor"])
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("r").alias("reasons"))
+    )
+    return indexed.select("row", "unit").join(gathered, on="row", how="left").drop("row")
+
+
 def inspection_schedule(units: pl.DataFrame, rules: ScheduleRules, as_of: date) -> pl.DataFrame:
     """Each unit's risk points, tier, next inspection date, depth, breadth and the reasons.
 
@@ -403,29 +427,15 @@ def inspection_schedule(units: pl.DataFrame, rules: ScheduleRules, as_of: date) 
         breadth.alias("breadth"),
         rank.cast(pl.Int64).alias("tier_rank"),
     )
-    reasons = [
-        # The band always says where the unit stands, even when it scores nothing.
-        pl.when((pl.col(f"points_{name}") != 0) | pl.lit(name == "band")).then(
-            pl.struct(
-                pl.col(f"points_{name}").alias("p"),
-                pl.concat_str(reason, pl.lit(" ("), _signed(pl.col(f"points_{name}")), pl.lit(")")).alias(
-                    "r"
-                ),
-            )
-        )
-        for name, _, reason in factors
-    ]
     first_due = pl.lit(as_of).dt.offset_by(f"{rules.first_inspection_months}mo")
     frame = frame.with_columns(
-        pl.concat_list(reasons)
-        .list.drop_nulls()
-        .list.eval(pl.element().sort_by(pl.element().struct.field("p").abs(), descending=True))
-        .list.eval(pl.element().struct.field("r"))
-        .alias("reasons"),
         pl.when(pl.col("last_inspected").is_null())
         .then(first_due)
         .otherwise(pl.col("last_inspected").dt.offset_by(pl.format("{}mo", pl.col("interval_months"))))
         .alias("due"),
+    )
+    frame = frame.join(_reasons(frame, factors), on="unit", how="left").with_columns(
+        pl.col("reasons").fill_null(pl.lit([], dtype=pl.List(pl.String)))
     )
     frame = frame.with_columns((pl.col("due") < pl.lit(as_of)).alias("overdue"))
     return frame.sort(["tier_rank", "points", "due", "unit"], descending=[True, True, False, False])
