@@ -20,6 +20,7 @@ from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
 from localstat.framework.models import Indicator
+from localstat.publication import stamp
 from localstat.publication.models import (
     PreReleaseAccess,
     Release,
@@ -255,6 +256,8 @@ def publish_release(*, release: Release, acting_user: Actor, now: datetime | Non
             release.frozen_at = now
         release.status = ReleaseStatus.PUBLISHED
         release.published_at = now
+        stamp.forget()
+        transaction.on_commit(stamp.forget)
         release.published_by = _actor(acting_user)
         release.save(
             update_fields=["values", "judgements", "frozen_at", "status", "published_at", "published_by"]

@@ -19,10 +19,8 @@ from localstat.publication.models import PreReleaseAccess, Release, ReleaseStatu
 #: Public pages of the regime (published rules, freedoms, rewards, interventions), linked from the home
 #: page once that app provides them: (URL name, link text).
 REGIME_PAGES = (
-    ("regime:public_rules", "Published rules for intervention"),
-    ("regime:public_freedoms", "Freedoms earned by good performance"),
-    ("regime:public_rewards", "Rewards"),
-    ("regime:public_interventions", "Interventions"),
+    ("regime:home", "The published rules: what performance earns freedoms and what triggers intervention"),
+    ("regime:payments", "Rewards paid for performance"),
 )
 
 
@@ -78,6 +76,10 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
     if not sections:
         raise Http404("Nothing about this organisation has been published yet.")
     release = sections[0]["release"]
+    try:
+        regime = reverse("regime:organisation", args=[organisation.code])
+    except NoReverseMatch:
+        regime = ""
     return render(
         request,
         "publication/unit.html",
@@ -89,6 +91,7 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
             "has_peers": selectors.has_peers(release, organisation),
             "area": sections[0]["j"].parent,
             "download": release,
+            "regime": regime,
         },
     )
 

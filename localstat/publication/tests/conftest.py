@@ -7,11 +7,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 
 from localstat.assessment.services import run_assessment
 from localstat.assessment.tests.conftest import assessed  # noqa: F401  (the four assessed units)
 from localstat.chain import services as chain
+from localstat.publication import stamp
 from localstat.publication.models import Release
 from localstat.publication.services import publish_release, schedule_release
 
@@ -19,9 +19,10 @@ NOON = datetime(2019, 4, 30, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def _empty_page_cache() -> None:
+def _page_cache_of_its_own(settings: Any, tmp_path: Any) -> None:
     # Pages are keyed by the releases, but a test database can reuse a release's id and times.
-    caches["default"].clear()
+    settings.LOCALSTAT_PAGE_CACHE_DIR = tmp_path / "page-cache"
+    stamp.forget()
 
 
 def publish(scenario: Any, title: str, note: str = "") -> Release:
