@@ -25,7 +25,7 @@ from localstat.core.clock import today
 from localstat.regime import selectors, services
 from localstat.regime.choices import Decision, RuleSetStatus
 from localstat.regime.explain import evidence_lines
-from localstat.regime.models import Freedom, Payment, Proposal, Reward, RuleSet
+from localstat.regime.models import ExceptionAlert, Freedom, Intervention, Payment, Proposal, Reward, RuleSet
 
 router = Router(tags=["regime"])
 LIMIT = 5000
@@ -462,3 +462,119 @@ def decide_payments(request: HttpRequest, payload: PaymentsDecisionIn) -> list[d
         raise _refused(error) from None
     decided = _visible_payments(request).filter(pk__in=payload.payments).order_by("organisation__code")
     return [_payment(p) for p in decided]
+
+
+class InterventionEventOut(Schema):
+    kind: str
+    level: str
+    on: date
+    review_on: date | None
+    by: str | None
+    reason: str
+
+
+class InterventionOut(Schema):
+    id: int
+    organisation: str
+    operator: str
+    owner: str
+    level: str
+    status: str
+    title: str
+    exit_criteria: list[str]
+    opened_on: date
+    review_on: date
+    closed_on: date | None
+    rule_set: int
+    rule_id: str
+    history: list[InterventionEventOut]
+
+
+class ExceptionOut(Schema):
+    intervention: InterventionOut
+    department: str
+    raised_on: date
+    months_open: int
+
+
+def _intervention(i: Intervention) -> dict[str, Any]:
+    return {
+        "id": i.pk,
+        "organisation": i.organisation.code,
+        "operator": i.operator.code,
+        "owner": i.owner.code,
+        "level": i.level,
+        "status": i.status,
+        "title": i.title,
+        "exit_criteria": i.exit_criteria,
+        "opened_on": i.opened_on,
+        "review_on": i.review_on,
+        "closed_on": i.closed_on,
+        "rule_set": i.rule_set_id,
+        "rule_id": i.rule_id,
+        "history": [
+            {
+                "kind": e.kind,
+                "level": e.level,
+                "on": e.on,
+                "review_on": e.review_on,
+                "by": e.by.username if e.by_id else None,
+                "reason": e.reason,
+            }
+            for e in i.events.all()
+        ],
+    }
+
+
+class InterventionFilter(Schema):
+    unit: str | None = None
+    status: str | None = None
+
+
+@router.get(
+    "/interventions",
+    response=list[InterventionOut],
+    auth=django_auth,
+    summary="Interventions in the units you may see, with their history",
+)
+def list_interventions(request: HttpRequest, filters: Query[InterventionFilter]) -> list[dict[str, Any]]:
+    shown = (
+        Intervention.objects.filter(
+            organisation__in=permitted_organisations(request.user, "regime.view_proposals")
+        )
+        .select_related("organisation", "operator", "owner")
+        .prefetch_related("events__by")
+    )
+    if filters.unit:
+        shown = shown.filter(organisation__code=filters.unit)
+    if filters.status:
+        shown = shown.filter(status=filters.status)
+    return [_intervention(i) for i in shown.order_by("-opened_on", "pk")[:LIMIT]]
+
+
+@router.get(
+    "/exceptions",
+    response=list[ExceptionOut],
+    auth=django_auth,
+    summary="Units reaching the department by exception (department analysts)",
+)
+def list_exceptions(request: HttpRequest) -> list[dict[str, Any]]:
+    visible = permitted_organisations(request.user, "regime.view_exceptions")
+    if not visible.exists():
+        raise HttpError(403, "Only department analysts and administrators see the exceptions.")
+    alerts = (
+        ExceptionAlert.objects.filter(intervention__organisation__in=visible)
+        .select_related(
+            "department", "intervention__organisation", "intervention__operator", "intervention__owner"
+        )
+        .prefetch_related("intervention__events__by")
+    )
+    return [
+        {
+            "intervention": _intervention(a.intervention),
+            "department": a.department.code,
+            "raised_on": a.raised_on,
+            "months_open": a.months_open,
+        }
+        for a in alerts[:LIMIT]
+    ]

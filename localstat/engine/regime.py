@@ -43,6 +43,7 @@ __all__ = [
     "FREEDOMS",
     "INDICATOR_TESTS",
     "KINDS",
+    "LEVELS",
     "PER_PERIOD_TESTS",
     "REWARDS",
     "SUBJECT_NUMBERS",
@@ -64,8 +65,13 @@ __all__ = [
 #: set) its intermediate-tier bodies, judged on their pooled values.
 APPLIES_TO: tuple[str, ...] = ("units", "intermediate_tier")
 
-#: What a rule's consequence is (the intervention ladder adds ``intervention``).
-KINDS: tuple[str, ...] = ("freedom", "reward", "payment")
+#: What a rule's consequence is.
+KINDS: tuple[str, ...] = ("freedom", "reward", "payment", "intervention")
+
+#: The intervention ladder, lightest first: intervention inversely proportional to performance and
+#: capacity (seed 4.11). An intervention not meeting its exit criteria by its review date is proposed
+#: one step up.
+LEVELS: tuple[str, ...] = ("challenge", "support", "contestability", "management_change")
 
 #: Freedoms and flexibilities (seed 3.12, 4.7, C.6). ``no_further_targets`` is recorded as the
 #: framework's exemption, so the unit cannot be given a further target while it lasts.
@@ -195,16 +201,20 @@ class Consequence:
     amount: float | None = None
     starts: dt.date | None = None
     repeat_after_months: int = 12
+    level: str | None = None
+    review_after_months: int = 3
 
     def as_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {"kind": self.kind}
-        for name in ("freedom", "reward", "indicator", "months", "amount"):
+        for name in ("freedom", "reward", "indicator", "months", "amount", "level"):
             if getattr(self, name) is not None:
                 record[name] = getattr(self, name)
         if self.starts is not None:
             record["from"] = self.starts.isoformat()
         if self.kind == "reward":
             record["repeat_after_months"] = self.repeat_after_months
+        if self.kind == "intervention":
+            record["review_after_months"] = self.review_after_months
         return record
 
 
@@ -218,6 +228,7 @@ class Rule:
     when: Conditions
     why: str = ""
     withdraw_when: Conditions | None = None
+    exit_when: Conditions | None = None
 
     def as_record(self) -> dict[str, Any]:
         record: dict[str, Any] = {
@@ -230,6 +241,8 @@ class Rule:
             record["why"] = self.why
         if self.withdraw_when is not None:
             record["withdraw_when"] = self.withdraw_when.as_record()
+        if self.exit_when is not None:
+            record["exit_when"] = self.exit_when.as_record()
         return record
 
 
@@ -248,6 +261,9 @@ class RuleSet:
     applies_to: str = "units"
     baseline_freedoms: tuple[BaselineFreedom, ...] = ()
     rules: tuple[Rule, ...] = ()
+    #: The department is alerted about a unit only when an intervention has stayed open this long
+    #: without the unit recovering (intervention by exception, seed 1.8, 6.2).
+    exception_after_months: int = 6
 
     def as_record(self) -> dict[str, Any]:
         """Plain values that :func:`regime_rules` reads back to an equal rule set."""
@@ -263,6 +279,7 @@ class RuleSet:
                 for b in self.baseline_freedoms
             ],
             "rules": [rule.as_record() for rule in self.rules],
+            "intervention_by_exception": {"after_months": self.exception_after_months},
         }
 
     def rule(self, rule_id: str) -> Rule:
@@ -275,7 +292,7 @@ class RuleSet:
     def indicator_codes(self) -> tuple[str, ...]:
         codes: dict[str, None] = {}
         for rule in self.rules:
-            for conditions in (rule.when, rule.withdraw_when):
+            for conditions in (rule.when, rule.withdraw_when, rule.exit_when):
                 if conditions is not None:
                     codes.update(dict.fromkeys(conditions.indicator_codes))
             if rule.consequence.indicator:
@@ -436,6 +453,13 @@ def _consequence(raw: object, where: str) -> Consequence:
             raise RegimeRulesError(f"{where}.amount: recognition is not money; use reward: grant")
         repeat = _whole(given.get("repeat_after_months", 12), f"{where}.repeat_after_months")
         return Consequence(kind, reward=reward, amount=amount, repeat_after_months=repeat)
+    if kind == "intervention":
+        _unknown(given, ("kind", "level", "review_after_months"), where)
+        level = given.get("level", LEVELS[0])
+        if level not in LEVELS:
+            raise RegimeRulesError(f"{where}.level: must be one of {', '.join(LEVELS)} (got {level!r})")
+        review = _whole(given.get("review_after_months", 3), f"{where}.review_after_months")
+        return Consequence(kind, level=level, review_after_months=review)
     _unknown(given, ("kind", "amount", "from"), where)
     if "amount" not in given:
         raise RegimeRulesError(f"{where}.amount: a payment scheme pays an amount each period")
@@ -449,7 +473,7 @@ def _consequence(raw: object, where: str) -> Consequence:
 
 def _rule(raw: object, where: str, seen: set[str]) -> Rule:
     given = _mapping(raw, where)
-    _unknown(given, ("id", "title", "why", "consequence", "when", "withdraw_when"), where)
+    _unknown(given, ("id", "title", "why", "consequence", "when", "withdraw_when", "exit_when"), where)
     rule_id = _text(given.get("id"), f"{where}.id")
     if not rule_id.replace("-", "").replace("_", "").isalnum() or len(rule_id) > 60:
         raise RegimeRulesError(f"{where}.id: letters, digits, - and _ only, at most 60 (got {rule_id!r})")
@@ -467,6 +491,13 @@ def _rule(raw: object, where: str, seen: set[str]) -> Rule:
         if consequence.kind != "freedom":
             raise RegimeRulesError(f"{where}.withdraw_when: only a freedom is withdrawn")
         withdraw = _conditions(given["withdraw_when"], f"{where}.withdraw_when")
+    exit_when = None
+    if consequence.kind == "intervention":
+        if "exit_when" not in given:
+            raise RegimeRulesError(f"{where}.exit_when: an intervention needs its exit criteria")
+        exit_when = _conditions(given["exit_when"], f"{where}.exit_when")
+    elif "exit_when" in given:
+        raise RegimeRulesError(f"{where}.exit_when: only an intervention has exit criteria")
     return Rule(
         id=rule_id,
         title=_text(given.get("title"), f"{where}.title"),
@@ -474,6 +505,7 @@ def _rule(raw: object, where: str, seen: set[str]) -> Rule:
         consequence=consequence,
         when=when,
         withdraw_when=withdraw,
+        exit_when=exit_when,
     )
 
 
@@ -488,7 +520,11 @@ def regime_rules(raw: Mapping[str, Any]) -> RuleSet:
     localstat.engine.regime.RegimeRulesError: rules[1].when.band.in: unknown word 'great' (known: excellent, good, fair, weak, poor)
     """
     given = _mapping(raw, "rule set")
-    _unknown(given, ("version", "title", "applies_to", "baseline_freedoms", "rules"), "rule set")
+    _unknown(
+        given,
+        ("version", "title", "applies_to", "baseline_freedoms", "rules", "intervention_by_exception"),
+        "rule set",
+    )
     if given.get("version", 1) != 1:
         raise RegimeRulesError(
             f"version: this LocalStat reads version 1 of the format (got {given['version']!r})"
@@ -520,7 +556,11 @@ def regime_rules(raw: Mapping[str, Any]) -> RuleSet:
         raise RegimeRulesError("rules: must be a list of at least one rule")
     seen: set[str] = set()
     rules = tuple(_rule(item, f"rules[{n}]", seen) for n, item in enumerate(raw_rules, start=1))
+    exception = _mapping(given.get("intervention_by_exception") or {}, "intervention_by_exception")
+    _unknown(exception, ("after_months",), "intervention_by_exception")
+    after = _whole(exception.get("after_months", 6), "intervention_by_exception.after_months")
     return RuleSet(
+        exception_after_months=after,
         title=_text(given.get("title"), "title"),
         applies_to=applies_to,
         baseline_freedoms=tuple(baseline),
@@ -536,7 +576,7 @@ def regime_rules(raw: Mapping[str, Any]) -> RuleSet:
 class Evaluation:
     """``triggers``: one row per rule × subject: ``rule``, ``unit``, ``holds`` (the conditions hold),
     ``withdraw`` (a freedom the rule gave should end: its ``withdraw_when`` holds, or without one its
-    conditions no longer hold) and ``evidence`` (JSON: every value tested, and the last points read
+    conditions no longer hold), ``exit`` (an intervention's exit criteria hold) and ``evidence`` (JSON: every value tested, and the last points read
     for persistence). ``payments``: see :func:`scheme_payments`."""
 
     triggers: pl.DataFrame
@@ -548,6 +588,7 @@ TRIGGER_SCHEMA = {
     "unit": pl.String,
     "holds": pl.Boolean,
     "withdraw": pl.Boolean,
+    "exit": pl.Boolean,
     "evidence": pl.String,
 }
 PAYMENT_SCHEMA = {
@@ -702,12 +743,17 @@ def evaluate_rules(
         if rule.withdraw_when is not None:
             frame, withdraw, more = _widen(frame, rule.withdraw_when, series, per_period, "withdraw:")
             evidence += [e.alias(f"withdraw_when:{e.meta.output_name()}") for e in more]
+        exits: pl.Expr = pl.lit(False)
+        if rule.exit_when is not None:
+            frame, exits, more = _widen(frame, rule.exit_when, series, per_period, "exit:")
+            evidence += [e.alias(f"exit_when:{e.meta.output_name()}") for e in more]
         found.append(
             frame.select(
                 pl.lit(rule.id).alias("rule"),
                 pl.col("unit"),
                 holds.alias("holds"),
                 withdraw.fill_null(False).alias("withdraw"),
+                exits.fill_null(False).alias("exit"),
                 (pl.struct(evidence).struct.json_encode() if evidence else pl.lit("{}")).alias("evidence"),
             )
         )

@@ -13,6 +13,39 @@ class ProposalKind(models.TextChoices):
     GRANT_FREEDOM = "grant_freedom", "Grant a freedom"
     WITHDRAW_FREEDOM = "withdraw_freedom", "Withdraw a freedom"
     REWARD = "reward", "Give a reward"
+    OPEN_INTERVENTION = "open_intervention", "Open an intervention"
+    ESCALATE_INTERVENTION = "escalate_intervention", "Escalate an intervention"
+    CLOSE_INTERVENTION = "close_intervention", "Close an intervention"
+
+
+#: Proposals about interventions: the subject's performance manager decides them (seed 1.8, 4.25).
+INTERVENTION_PROPOSALS = (
+    ProposalKind.OPEN_INTERVENTION,
+    ProposalKind.ESCALATE_INTERVENTION,
+    ProposalKind.CLOSE_INTERVENTION,
+)
+
+
+class InterventionLevel(models.TextChoices):
+    """The intervention ladder, lightest first (seed 4.11); the engine's ``LEVELS``."""
+
+    CHALLENGE = "challenge", "Challenge"
+    SUPPORT = "support", "Support: an improvement plan and a support team"
+    CONTESTABILITY = "contestability", "Contestability: others invited to provide"
+    MANAGEMENT_CHANGE = "management_change", "Management change"
+
+
+class InterventionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class InterventionEventKind(models.TextChoices):
+    OPENED = "opened", "Opened"
+    ESCALATED = "escalated", "Escalated"
+    KEPT = "kept", "Kept at its level"
+    CLOSED = "closed", "Closed"
+    ALERTED = "alerted", "Department alerted"
 
 
 class Decision(models.TextChoices):

@@ -1,17 +1,30 @@
 """Demo step: the Department of Health publishes LocalStat's default trigger rules
-(``docs/examples/regime-rules.yaml``) over the real NHS A&E judgements, evaluates them, and decides
-as its analyst would: it confirms freedoms and recognition, changes one freedom's length and rejects
-one proposal (each with its reason), and confirms the A&E access premium's payments period by period.
+(``docs/examples/regime-rules.yaml``) over the real NHS A&E data and the demo lives through them.
+
+- The rules are published at the end of September 2018. The demo then replays October 2018 to March
+  2019 month by month: an assessment run at each month end and ``evaluate_regimes`` on it, as the daily
+  tick would have done. Area Q70's manager (the demo's ``manager.Q70``) decides the intervention ladder
+  for Q70's providers each month as a manager would: opens the proposed challenges, confirms the
+  escalations and closings, and once keeps a provider at its level with a reason. Providers left
+  uncorrected long enough reach the Department by exception.
+- At the end of April 2019 (the demo's date) the Department's analyst decides the freedoms and rewards
+  proposed: confirms them, changes one freedom's length and rejects one proposal, each with its
+  reason; and confirms the A&E access premium's payments period by period.
+
+The decisions are the demo's, and their reasons say so.
 """
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib.auth import get_user_model
 
-from localstat.chain.models import Organisation, Service
+from localstat.assessment.services import run_assessment
+from localstat.chain.models import ChainLink, Organisation, Service
 from localstat.demo.pipeline import DemoContext, DemoStep
 from localstat.regime.choices import Decision, ProposalKind
-from localstat.regime.models import Payment, Proposal
+from localstat.regime.models import ExceptionAlert, Intervention, Payment, Proposal
 from localstat.regime.services import (
     RULES_EXAMPLE,
     add_months,
@@ -22,7 +35,16 @@ from localstat.regime.services import (
     publish_rule_set,
 )
 
-#: The demo's decisions are the demo's: they say so in their reasons.
+PUBLISHED_ON = date(2018, 9, 30)
+REPLAY = [
+    date(2018, 10, 31),
+    date(2018, 11, 30),
+    date(2018, 12, 31),
+    date(2019, 1, 31),
+    date(2019, 2, 28),
+    date(2019, 3, 31),
+]
+DEMO_AREA = "Q70"
 CHANGED_REASON = (
     "Demo decision: confirmed for six months rather than twelve, to be reviewed after the winter "
     "when A&E pressure peaks."
@@ -31,10 +53,49 @@ REJECTED_REASON = (
     "Demo decision: not now. The Care Quality Commission has an inspection of this provider already "
     "scheduled; lighter-touch inspection is reconsidered after it reports."
 )
+KEPT_REASON = (
+    "Demo decision: the improvement plan agreed at the last review is only weeks old; kept at this "
+    "level until the next review."
+)
+
+
+def _decide_ladder(
+    context: DemoContext, manager: object, area_units: set[int], kept: list[int]
+) -> dict[str, int]:
+    """Area Q70's manager decides the ladder's proposals about Q70's providers."""
+    counts = {"opened": 0, "escalated": 0, "kept": 0, "closed": 0}
+    waiting = Proposal.objects.filter(
+        status=Decision.OPEN,
+        organisation_id__in=area_units,
+        kind__in=[
+            ProposalKind.OPEN_INTERVENTION,
+            ProposalKind.ESCALATE_INTERVENTION,
+            ProposalKind.CLOSE_INTERVENTION,
+        ],
+    ).order_by("organisation__code")
+    for proposal in waiting:
+        if proposal.kind == ProposalKind.ESCALATE_INTERVENTION and not kept:
+            decide_proposal(
+                proposal=proposal, decision=Decision.REJECTED, reason=KEPT_REASON, acting_user=manager
+            )
+            kept.append(proposal.pk)
+            counts["kept"] += 1
+            continue
+        decide_proposal(proposal=proposal, decision=Decision.CONFIRMED, acting_user=manager)
+        counts[
+            {
+                ProposalKind.OPEN_INTERVENTION: "opened",
+                ProposalKind.ESCALATE_INTERVENTION: "escalated",
+                ProposalKind.CLOSE_INTERVENTION: "closed",
+            }[proposal.kind]
+        ] += 1
+    return counts
 
 
 def regime_demo(context: DemoContext) -> None:
-    analyst = get_user_model().objects.filter(username="analyst").first()
+    users = get_user_model().objects
+    analyst = users.filter(username="analyst").first()
+    manager = users.filter(username=f"manager.{DEMO_AREA}").first()
     department = Organisation.objects.get(code="DH")
     health = Service.objects.get(code="health")
     draft = draft_rule_set(
@@ -44,17 +105,46 @@ def regime_demo(context: DemoContext) -> None:
         notes="LocalStat's published default rules for health (docs/examples/regime-rules.yaml).",
         acting_user=analyst,
     )
-    published = publish_rule_set(rule_set=draft, on=context.as_of, acting_user=analyst)
-    for report in evaluate_regimes(as_of=context.as_of):
-        context.progress(f"      {report.summary}; {report.baseline} baseline freedoms")
+    published = publish_rule_set(rule_set=draft, on=PUBLISHED_ON, acting_user=analyst)
+    area_units = set(
+        ChainLink.objects.filter(
+            service=health, accountable_to__code=DEMO_AREA, valid_to__isnull=True
+        ).values_list("organisation_id", flat=True)
+    )
+
+    kept: list[int] = []
+    for month_end in REPLAY:
+        run_assessment(as_of=month_end, acting_user=None, trigger="localstat demo: month-by-month replay")
+        (report,) = evaluate_regimes(as_of=month_end)
+        counts = _decide_ladder(context, manager, area_units, kept)
+        open_q70 = Intervention.objects.filter(organisation_id__in=area_units, status="open").count()
+        context.progress(
+            f"      {month_end:%b %Y}: {len(report.proposals)} proposals, {report.payments} payments computed; "
+            f"{DEMO_AREA} opened {counts['opened']}, escalated {counts['escalated']}, kept {counts['kept']}, "
+            f"closed {counts['closed']} ({open_q70} open); {report.alerts} reach the department"
+        )
+    # Back to the demo's date: the current judgements, and the month's evaluation.
+    run_assessment(as_of=context.as_of, acting_user=None, trigger="localstat demo: the demo's date")
+    (report,) = evaluate_regimes(as_of=context.as_of)
+    _decide_ladder(context, manager, area_units, kept)
+    alerts = ExceptionAlert.objects.count()
+    context.progress(
+        f"      {context.as_of:%b %Y}: {report.summary}; {alerts} units reached the department by exception"
+    )
 
     proposals = list(
-        Proposal.objects.filter(rule_set=published, status=Decision.OPEN).order_by(
-            "organisation__code", "rule_id"
-        )
+        Proposal.objects.filter(
+            rule_set=published,
+            status=Decision.OPEN,
+            kind__in=[ProposalKind.GRANT_FREEDOM, ProposalKind.WITHDRAW_FREEDOM, ProposalKind.REWARD],
+        ).order_by("organisation__code", "rule_id")
     )
-    grants = [p for p in proposals if p.rule_id == "no-further-ae-targets"]
-    inspection = [p for p in proposals if p.rule_id == "lighter-inspection"]
+    grants = [
+        p for p in proposals if p.rule_id == "no-further-ae-targets" and p.kind == ProposalKind.GRANT_FREEDOM
+    ]
+    inspection = [
+        p for p in proposals if p.rule_id == "lighter-inspection" and p.kind == ProposalKind.GRANT_FREEDOM
+    ]
     decided = {"confirmed": 0, "changed": 0, "rejected": 0}
     if grants:
         changed = grants[0]
@@ -71,7 +161,9 @@ def regime_demo(context: DemoContext) -> None:
             proposal=inspection[0], decision=Decision.REJECTED, reason=REJECTED_REASON, acting_user=analyst
         )
         decided["rejected"] += 1
-    for proposal in [*grants[1:], *inspection[1:], *(p for p in proposals if p.kind == ProposalKind.REWARD)]:
+    for proposal in proposals:
+        if proposal in grants[:1] or proposal in inspection[:1]:
+            continue
         decide_proposal(proposal=proposal, decision=Decision.CONFIRMED, acting_user=analyst)
         decided["confirmed"] += 1
     context.progress(
@@ -99,7 +191,7 @@ STEPS = [
     DemoStep(
         name="regime",
         run=regime_demo,
-        description="Consequences: the default trigger rules published, evaluated and decided",
+        description="Consequences: the default trigger rules published, replayed month by month, and decided",
         after=("assessment",),
     )
 ]

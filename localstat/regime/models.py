@@ -13,6 +13,9 @@ from localstat.regime.choices import (
     Decision,
     FreedomBasis,
     FreedomKind,
+    InterventionEventKind,
+    InterventionLevel,
+    InterventionStatus,
     ProposalKind,
     RewardKind,
     RuleSetStatus,
@@ -88,7 +91,7 @@ class Proposal(Decided):
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="proposals")
     rule_id = models.CharField(max_length=60)
     rule_title = models.CharField(max_length=200)
-    kind = models.CharField(max_length=20, choices=ProposalKind.choices)
+    kind = models.CharField(max_length=30, choices=ProposalKind.choices)
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="regime_proposals")
     run = models.ForeignKey(
         "assessment.AssessmentRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -105,6 +108,14 @@ class Proposal(Decided):
         on_delete=models.PROTECT,
         related_name="withdrawal_proposals",
         help_text="The freedom a withdrawal proposal would end.",
+    )
+    intervention = models.ForeignKey(
+        "Intervention",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposals",
+        help_text="The intervention an escalation or closing proposal is about.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -220,3 +231,93 @@ class Payment(Decided):
 
     def __str__(self) -> str:
         return f"{self.organisation.code} {self.scheme} {self.period:%Y-%m}: {self.amount_due}"
+
+
+class Intervention(models.Model):
+    """A rung of the intervention ladder applied to a unit (seed 4.11): owned by its performance
+    manager, with exit criteria (the rule's ``exit_when``), a review date and a history. Escalated
+    one step when the criteria are not met by the review date, closed when they are; each step is
+    a rule's proposal that a person confirmed."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="interventions")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    operator = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="interventions_operated"
+    )
+    owner = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="interventions_owned",
+        help_text="The body that performance-manages the unit and owns the intervention.",
+    )
+    owner_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(max_length=20, choices=InterventionLevel.choices)
+    status = models.CharField(
+        max_length=8, choices=InterventionStatus.choices, default=InterventionStatus.OPEN
+    )
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="interventions")
+    rule_id = models.CharField(max_length=60)
+    title = models.CharField(max_length=200)
+    exit_criteria = models.JSONField(default=list, help_text="The rule's exit criteria, in words.")
+    opened_on = models.DateField()
+    review_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["status", "-opened_on", "organisation__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "service", "operator"],
+                condition=Q(status="open"),
+                name="regime_one_open_intervention_per_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code}: {self.get_level_display().split(':')[0]} ({self.status})"
+
+
+class InterventionEvent(models.Model):
+    """One step of an intervention's history, with who decided it, why, and the evidence."""
+
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=10, choices=InterventionEventKind.choices)
+    level = models.CharField(max_length=20, choices=InterventionLevel.choices)
+    on = models.DateField()
+    review_on = models.DateField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict)
+    proposal = models.ForeignKey(Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["intervention_id", "on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} {self.kind} {self.on}"
+
+
+class ExceptionAlert(models.Model):
+    """The department alerted about a unit: its intermediate tier has had an intervention open for
+    the rule set's configured time without the unit recovering (intervention by exception, 1.8, 6.2)."""
+
+    intervention = models.OneToOneField(Intervention, on_delete=models.PROTECT, related_name="alert")
+    department = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="exception_alerts")
+    raised_on = models.DateField()
+    months_open = models.PositiveIntegerField()
+    evidence = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-raised_on", "intervention__organisation__code"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.department.code} alerted about {self.intervention.organisation.code} on {self.raised_on}"
+        )

@@ -72,3 +72,24 @@ def proposal_decided(proposal: Proposal) -> None:
         to,
     )
     transaction.on_commit(lambda: send_mass_mail([message], fail_silently=True))
+
+
+def department_alerted(department_id: int, alerts: list) -> None:
+    """The department's analysts hear of each unit its intermediate tier has not corrected."""
+    to = _addresses([department_id], (Role.DEPARTMENT_ANALYST,))
+    if not to or not alerts:
+        return
+    lines = [
+        f"{len(alerts)} units have had an intervention open without recovering, so they reach the "
+        "department by exception:",
+        "",
+        *[
+            f"- {a.intervention.organisation.display_name} ({a.intervention.organisation.code}): "
+            f"{a.intervention.get_level_display()}, open {a.months_open} months, owned by {a.intervention.owner.code}"
+            for a in alerts
+        ],
+        "",
+        "See /regime/exceptions/.",
+    ]
+    message = ("LocalStat: intervention by exception", "\n".join(lines), None, to)
+    transaction.on_commit(lambda: send_mass_mail([message], fail_silently=True))

@@ -28,3 +28,8 @@ DECIDE = register_action(
     "Confirm, change or reject the regime's proposals and payments about an organisation",
     [(Role.DEPARTMENT_ANALYST, Relation.OVERSEES), (Role.PERFORMANCE_MANAGER, Relation.MANAGES)],
 )
+VIEW_EXCEPTIONS = register_action(
+    "regime.view_exceptions",
+    "See the units that reach the department by exception: interventions open too long without recovery",
+    [(Role.DEPARTMENT_ANALYST, Relation.OVERSEES)],
+)

@@ -1,7 +1,7 @@
 """Reads of the regime: rule sets in force, proposals, freedoms, rewards and payments, set-based.
 
-``active_freedoms`` is the regime's cross-app contract: other apps (inspection, review, publication)
-read a unit's freedoms through it and nothing else.
+``active_freedoms`` and ``open_interventions`` are the regime's cross-app contracts: other apps
+(inspection, review, publication) read a unit's freedoms and interventions through them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from localstat.core.clock import today
 from localstat.regime.choices import Decision, RuleSetStatus
-from localstat.regime.models import Freedom, Payment, Proposal, Reward, RuleSet
+from localstat.regime.models import Freedom, Intervention, Payment, Proposal, Reward, RuleSet
 
 
 def in_force(as_of: date) -> Q:
@@ -31,6 +31,26 @@ def active_freedoms(organisation_ids: Iterable[int], as_of: date | None = None) 
         .order_by("organisation_id", "basis", "kind", "starts_on")
     ):
         found.setdefault(freedom.organisation_id, []).append(freedom)
+    return found
+
+
+def open_interventions(
+    organisation_ids: Iterable[int], as_of: date | None = None
+) -> dict[int, list[Intervention]]:
+    """Every intervention open on ``as_of`` (default today) for each organisation, in one query:
+    opened on or before it and not closed by then. Organisations with none are absent."""
+    as_of = as_of or today()
+    found: dict[int, list[Intervention]] = {}
+    for intervention in (
+        Intervention.objects.filter(
+            Q(closed_on__isnull=True) | Q(closed_on__gt=as_of),
+            organisation_id__in=list(organisation_ids),
+            opened_on__lte=as_of,
+        )
+        .select_related("owner", "operator", "rule_set")
+        .order_by("organisation_id", "opened_on")
+    ):
+        found.setdefault(intervention.organisation_id, []).append(intervention)
     return found
 
 

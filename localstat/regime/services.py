@@ -27,16 +27,33 @@ from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
 from localstat.core.clock import today
-from localstat.engine.regime import RegimeRulesError, RuleSet, evaluate_rules, regime_rules
+from localstat.engine.regime import LEVELS, RegimeRulesError, RuleSet, evaluate_rules, regime_rules
 from localstat.framework.choices import ExemptionGrounds
 from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Indicator
 from localstat.framework.services.exemptions import end_exemption, grant_exemption
 from localstat.regime import frames, notifications
-from localstat.regime.choices import Decision, FreedomBasis, ProposalKind, RewardKind, RuleSetStatus
+from localstat.regime.choices import (
+    INTERVENTION_PROPOSALS,
+    Decision,
+    FreedomBasis,
+    InterventionEventKind,
+    InterventionStatus,
+    ProposalKind,
+    RewardKind,
+    RuleSetStatus,
+)
 from localstat.regime.errors import RegimeError
-from localstat.regime.explain import evidence_lines, freedom_words
-from localstat.regime.models import Freedom, Payment, Proposal, Reward
+from localstat.regime.explain import conditions_words, evidence_lines, freedom_words
+from localstat.regime.models import (
+    ExceptionAlert,
+    Freedom,
+    Intervention,
+    InterventionEvent,
+    Payment,
+    Proposal,
+    Reward,
+)
 from localstat.regime.models import RuleSet as RuleSetRecord
 from localstat.regime.selectors import in_force
 
@@ -242,6 +259,7 @@ class RegimeEvaluation:
     payments: int = 0
     payments_earned: int = 0
     baseline: int = 0
+    alerts: int = 0
     skipped: str = ""
 
     @property
@@ -252,7 +270,7 @@ class RegimeEvaluation:
         return (
             f"{self.rule_set.operator.code} {self.rule_set.label} on run {self.run_id}: triggered {fired}; "
             f"{len(self.proposals)} new proposals, {self.payments} payments computed "
-            f"({self.payments_earned} earned)"
+            f"({self.payments_earned} earned), {self.alerts} department alerts"
         )
 
 
@@ -293,6 +311,7 @@ def evaluate_rule_set(
         periods = dict(inputs.series.group_by("unit").agg(pl.col("period").max()).rows())
         report.proposals = _propose(record, rules, triggers, inputs.run, as_of, periods)
         report.payments, report.payments_earned = _store_payments(record, rules, payments)
+        report.alerts = len(raise_exception_alerts(record, rules, as_of))
         report.baseline = (
             grant_baseline_freedoms(record, rules, as_of) if record.status == RuleSetStatus.PUBLISHED else 0
         )
@@ -346,8 +365,11 @@ def _propose(
                     operator=record.operator, service=record.service, rule_id=rule.id, awarded_on__gt=since
                 ).values_list("rule_id", "organisation_id")
             )
-    new: list[Proposal] = []
-    rows = triggers.filter(pl.col("organisation_id").is_not_null()).select(
+    new: list[Proposal] = _propose_interventions(
+        record, rules, triggers, run, as_of, periods, open_keys, decided
+    )
+    ladder = [rule.id for rule in rules.rules if rule.consequence.kind == "intervention"]
+    rows = triggers.filter(pl.col("organisation_id").is_not_null() & ~pl.col("rule").is_in(ladder)).select(
         "rule", "unit", "organisation_id", "holds", "withdraw", "evidence"
     )
     for rule_id, unit, org_id, holds, withdraw, evidence in rows.filter(
@@ -426,6 +448,168 @@ def _propose(
     if new:
         notifications.proposals_made(record, new)
     return new
+
+
+def _propose_interventions(
+    record: RuleSetRecord,
+    rules: RuleSet,
+    triggers: pl.DataFrame,
+    run: Any,
+    as_of: date,
+    periods: dict[str, date],
+    open_keys: set[tuple[str, int, str]],
+    decided: dict[tuple[str, int, str], date],
+) -> list[Proposal]:
+    """The ladder (seed 4.11): open an intervention where a rule triggers and none is open; for an
+    open one, propose closing it when its exit criteria are met, and one step up when they are not
+    met by its review date. People confirm each step."""
+    ladder = {rule.id: rule for rule in rules.rules if rule.consequence.kind == "intervention"}
+    if not ladder or triggers.height == 0:
+        return []
+    rows = triggers.filter(pl.col("rule").is_in(list(ladder)) & pl.col("organisation_id").is_not_null())
+    current = {
+        i.organisation_id: i
+        for i in Intervention.objects.filter(
+            operator=record.operator, service=record.service, status=InterventionStatus.OPEN
+        )
+    }
+    opening = {org for _, org, kind in open_keys if kind == ProposalKind.OPEN_INTERVENTION}
+    pending = {(org, kind) for _, org, kind in open_keys}
+    new: list[Proposal] = []
+
+    def proposal(rule_id: str, unit: str, org_id: int, evidence: str, **fields: Any) -> Proposal:
+        rule = ladder[rule_id]
+        return Proposal(
+            rule_set=record,
+            rule_id=rule.id,
+            rule_title=rule.title,
+            organisation_id=org_id,
+            run=run,
+            as_of=as_of,
+            period=periods.get(unit),
+            evidence=_evidence(evidence),
+            **fields,
+        )
+
+    # Opening: the first rule (in the file's order) that triggers for a unit with nothing open.
+    opens = (
+        rows.filter(pl.col("holds") & ~pl.col("organisation_id").is_in(list(current) + list(opening)))
+        .with_columns(
+            order=pl.col("rule").replace_strict({r: n for n, r in enumerate(ladder)}, return_dtype=pl.Int64)
+        )
+        .sort("organisation_id", "order")
+        .unique("organisation_id", keep="first", maintain_order=True)
+    )
+    for rule_id, unit, org_id, evidence in opens.select(
+        "rule", "unit", "organisation_id", "evidence"
+    ).iter_rows():
+        if _already_decided(decided, rule_id, org_id, ProposalKind.OPEN_INTERVENTION, periods.get(unit)):
+            continue
+        rule = ladder[rule_id]
+        level = rule.consequence.level or LEVELS[0]
+        new.append(
+            proposal(
+                rule_id,
+                unit,
+                org_id,
+                evidence,
+                kind=ProposalKind.OPEN_INTERVENTION,
+                proposed={
+                    "level": level,
+                    "title": rule.title,
+                    "review_on": add_months(as_of, rule.consequence.review_after_months).isoformat(),
+                    "exit_criteria": conditions_words(rule.exit_when) if rule.exit_when else [],
+                },
+            )
+        )
+    # Open interventions: close, or one step up when the review date has passed.
+    by_key = {
+        (r, o): (u, e, x)
+        for r, u, o, e, x in rows.select("rule", "unit", "organisation_id", "evidence", "exit").iter_rows()
+    }
+    for org_id, intervention in current.items():
+        found = by_key.get((intervention.rule_id, org_id))
+        if found is None:
+            continue
+        unit, evidence, exits = found
+        rule = ladder[intervention.rule_id]
+        if exits:
+            kind = ProposalKind.CLOSE_INTERVENTION
+            proposed: dict[str, Any] = {"level": intervention.level, "closed_on": as_of.isoformat()}
+        elif intervention.review_on <= as_of and intervention.level != LEVELS[-1]:
+            kind = ProposalKind.ESCALATE_INTERVENTION
+            proposed = {
+                "from_level": intervention.level,
+                "level": LEVELS[LEVELS.index(intervention.level) + 1],
+                "review_on": add_months(as_of, rule.consequence.review_after_months).isoformat(),
+            }
+        else:
+            continue
+        if (org_id, kind) in pending or _already_decided(decided, rule.id, org_id, kind, periods.get(unit)):
+            continue
+        new.append(
+            proposal(rule.id, unit, org_id, evidence, kind=kind, intervention=intervention, proposed=proposed)
+        )
+    return new
+
+
+def raise_exception_alerts(record: RuleSetRecord, rules: RuleSet, as_of: date) -> list[ExceptionAlert]:
+    """Alert the department about each unit whose intervention has stayed open for the rule set's
+    ``intervention_by_exception.after_months`` without the unit recovering (seed 1.8, 6.2); once per
+    intervention. The department sees these cases and nothing else about individual units."""
+    department = (
+        links_current_on(as_of)
+        .filter(service=record.service, role=ChainRole.DEPARTMENT)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if department is None:
+        return []
+    since = add_months(as_of, -rules.exception_after_months)
+    overdue = list(
+        Intervention.objects.filter(
+            operator=record.operator,
+            service=record.service,
+            status=InterventionStatus.OPEN,
+            opened_on__lte=since,
+            alert__isnull=True,
+        )
+        .exclude(proposals__kind=ProposalKind.CLOSE_INTERVENTION, proposals__status=Decision.OPEN)
+        .select_related("organisation", "owner")
+    )
+    alerts = [
+        ExceptionAlert(
+            intervention=i,
+            department_id=department,
+            raised_on=as_of,
+            months_open=(as_of.year - i.opened_on.year) * 12
+            + as_of.month
+            - i.opened_on.month
+            - (as_of.day < i.opened_on.day),
+            evidence={
+                "level": i.level,
+                "opened_on": i.opened_on.isoformat(),
+                "review_on": i.review_on.isoformat(),
+                "owner": i.owner.code,
+                "after_months": rules.exception_after_months,
+            },
+        )
+        for i in overdue
+    ]
+    ExceptionAlert.objects.bulk_create(alerts)
+    InterventionEvent.objects.bulk_create(
+        InterventionEvent(
+            intervention=a.intervention,
+            kind=InterventionEventKind.ALERTED,
+            level=a.intervention.level,
+            on=as_of,
+            reason=f"Open {a.months_open} months without recovering: the department is alerted (by exception).",
+        )
+        for a in alerts
+    )
+    if alerts:
+        notifications.department_alerted(department, alerts)
+    return alerts
 
 
 def _store_payments(record: RuleSetRecord, rules: RuleSet, payments: pl.DataFrame) -> tuple[int, int]:
@@ -565,10 +749,16 @@ def decide_proposal(
     it. A change or a rejection needs a reason; the proposal and the decision stay side by side."""
     locked = (
         Proposal.objects.select_for_update(of=("self",))
-        .select_related("rule_set", "rule_set__operator", "rule_set__service", "organisation", "freedom")
+        .select_related(
+            "rule_set", "rule_set__operator", "rule_set__service", "organisation", "freedom", "intervention"
+        )
         .get(pk=proposal.pk)
     )
-    _authorise_decision(acting_user, locked.rule_set, [locked.organisation])
+    if locked.kind in INTERVENTION_PROPOSALS:
+        # The unit's performance manager owns its interventions, whoever operates the rules (1.8, 4.25).
+        authorise(acting_user, "regime.decide", [locked.organisation])
+    else:
+        _authorise_decision(acting_user, locked.rule_set, [locked.organisation])
     if locked.status != Decision.OPEN:
         raise RegimeError(
             f"This proposal was already {locked.get_status_display().lower()}: decisions are not remade.",
@@ -588,12 +778,14 @@ def decide_proposal(
     terms = {**locked.proposed, **decided}
     if decision != Decision.REJECTED:
         _apply(locked, terms, reason, acting_user)
+    elif locked.kind in (ProposalKind.ESCALATE_INTERVENTION, ProposalKind.CLOSE_INTERVENTION):
+        _record_kept(locked, reason, acting_user)
     locked.status = decision
     locked.reason = reason
     locked.decided = decided
     locked.decided_by = _user(acting_user)
     locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "reason", "decided", "decided_by", "decided_at"])
+    locked.save(update_fields=["status", "reason", "decided", "decided_by", "decided_at", "intervention"])
     record_event(
         actor=acting_user,
         action="regime.decide_proposal",
@@ -607,6 +799,18 @@ def decide_proposal(
 
 
 def _changes(proposal: Proposal, ends_on: Any, amount: Any) -> dict[str, Any]:
+    if proposal.kind in (ProposalKind.OPEN_INTERVENTION, ProposalKind.ESCALATE_INTERVENTION):
+        review = _date_or_none(ends_on, "The review date")
+        if review is None or review <= proposal.as_of:
+            raise RegimeError(
+                f"Give the changed review date, after {proposal.as_of} (the date of the proposal).",
+                code="required",
+            )
+        return {"review_on": review.isoformat()}
+    if proposal.kind == ProposalKind.CLOSE_INTERVENTION:
+        raise RegimeError(
+            "Closing has nothing to change: confirm it, or reject it with a reason.", code="invalid"
+        )
     if proposal.kind == ProposalKind.GRANT_FREEDOM:
         end = _date_or_none(ends_on, "The end date")
         if end is None:
@@ -644,7 +848,9 @@ def _apply(proposal: Proposal, terms: dict[str, Any], reason: str, acting_user: 
     because = f"{proposal.rule_title} ({record.label}, rule {proposal.rule_id}): {why}"
     if reason:
         because += f". Decision: {reason}"
-    if proposal.kind == ProposalKind.GRANT_FREEDOM:
+    if proposal.kind in INTERVENTION_PROPOSALS:
+        _apply_intervention(proposal, terms, reason, acting_user)
+    elif proposal.kind == ProposalKind.GRANT_FREEDOM:
         starts = date.fromisoformat(terms["starts_on"])
         ends = date.fromisoformat(terms["ends_on"]) if terms.get("ends_on") else None
         indicator = Indicator.objects.filter(code=terms.get("indicator"), service=record.service).first()
@@ -715,6 +921,83 @@ def _apply(proposal: Proposal, terms: dict[str, Any], reason: str, acting_user: 
             rule_id=proposal.rule_id,
             proposal=proposal,
         )
+
+
+def _apply_intervention(proposal: Proposal, terms: dict[str, Any], reason: str, acting_user: Actor) -> None:
+    record = proposal.rule_set
+    by = _user(acting_user)
+    why = reason or f"{proposal.rule_title}: rule {proposal.rule_id} of {record.label}"
+    if proposal.kind == ProposalKind.OPEN_INTERVENTION:
+        link = (
+            links_current_on(proposal.as_of)
+            .filter(organisation=proposal.organisation, service=record.service)
+            .first()
+        )
+        owner_id = (
+            link.accountable_to_id if link is not None and link.accountable_to_id else record.operator_id
+        )
+        intervention = Intervention.objects.create(
+            organisation=proposal.organisation,
+            service=record.service,
+            operator=record.operator,
+            owner_id=owner_id,
+            owner_person=by,
+            level=terms["level"],
+            rule_set=record,
+            rule_id=proposal.rule_id,
+            title=terms.get("title") or proposal.rule_title,
+            exit_criteria=terms.get("exit_criteria") or [],
+            opened_on=proposal.as_of,
+            review_on=date.fromisoformat(terms["review_on"]),
+        )
+        proposal.intervention = intervention
+        kind, review = InterventionEventKind.OPENED, intervention.review_on
+    else:
+        intervention = Intervention.objects.select_for_update(of=("self",)).get(pk=proposal.intervention_id)
+        if intervention.status != InterventionStatus.OPEN:
+            raise RegimeError("The intervention is already closed.", code="invalid")
+        if proposal.kind == ProposalKind.ESCALATE_INTERVENTION:
+            if intervention.level != terms["from_level"]:
+                raise RegimeError(
+                    f"The intervention has moved to {intervention.get_level_display()} since this proposal.",
+                    code="invalid",
+                )
+            intervention.level = terms["level"]
+            intervention.review_on = review = date.fromisoformat(terms["review_on"])
+            kind = InterventionEventKind.ESCALATED
+        else:
+            intervention.status, intervention.closed_on = InterventionStatus.CLOSED, proposal.as_of
+            kind, review = InterventionEventKind.CLOSED, None
+        intervention.save(update_fields=["level", "review_on", "status", "closed_on"])
+    InterventionEvent.objects.create(
+        intervention=intervention,
+        kind=kind,
+        level=intervention.level,
+        on=proposal.as_of,
+        review_on=review,
+        by=by,
+        reason=why,
+        evidence=proposal.evidence,
+        proposal=proposal,
+    )
+
+
+def _record_kept(proposal: Proposal, reason: str, acting_user: Actor) -> None:
+    """A rejected escalation or closing is part of the intervention's history too."""
+    if proposal.intervention_id is None:
+        return
+    intervention = proposal.intervention
+    InterventionEvent.objects.create(
+        intervention=intervention,
+        kind=InterventionEventKind.KEPT,
+        level=intervention.level,
+        on=proposal.as_of,
+        review_on=intervention.review_on,
+        by=_user(acting_user),
+        reason=f"{proposal.get_kind_display()} rejected: {reason}",
+        evidence=proposal.evidence,
+        proposal=proposal,
+    )
 
 
 @transaction.atomic

@@ -13,4 +13,7 @@ urlpatterns = [
     path("freedoms/", views.freedoms, name="freedoms"),
     path("payments/", views.payments, name="payments"),
     path("organisations/<str:code>/", views.organisation, name="organisation"),
+    path("interventions/", views.interventions, name="interventions"),
+    path("interventions/<int:pk>/", views.intervention_detail, name="intervention"),
+    path("exceptions/", views.exceptions, name="exceptions"),
 ]

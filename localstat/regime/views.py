@@ -18,10 +18,10 @@ from localstat.chain.access import can, permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.clock import today
 from localstat.regime import selectors, services
-from localstat.regime.choices import Decision, FreedomBasis, RuleSetStatus
+from localstat.regime.choices import INTERVENTION_PROPOSALS, Decision, FreedomBasis, RuleSetStatus
 from localstat.regime.explain import conditions_words, consequence_words, evidence_lines
 from localstat.regime.forms import DecisionForm, PaymentsForm, RulesForm
-from localstat.regime.models import Freedom, Payment, Proposal, Reward, RuleSet
+from localstat.regime.models import ExceptionAlert, Freedom, Intervention, Payment, Proposal, Reward, RuleSet
 from localstat.regime.services import RULES_EXAMPLE
 
 PAGE = 200
@@ -214,8 +214,10 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _decidable(request: HttpRequest) -> Any:
+    """Proposals the user decides: the operator's people decide freedoms and rewards; interventions
+    are decided by the unit's performance manager (or its department), whoever operates the rules."""
     return Proposal.objects.filter(
-        rule_set__operator__in=_operated(request),
+        Q(rule_set__operator__in=_operated(request)) | Q(kind__in=INTERVENTION_PROPOSALS),
         organisation__in=permitted_organisations(request.user, "regime.decide"),
     )
 
@@ -395,7 +397,11 @@ def organisation(request: HttpRequest, code: str) -> HttpResponse:
             )
         ]
     decisions = []
+    interventions = []
     if can(request.user, "regime.view_proposals", org):
+        interventions = list(
+            Intervention.objects.filter(organisation=org).select_related("owner").prefetch_related("events")
+        )
         decisions = [
             {"p": p, "evidence": evidence_lines(p.evidence)}
             for p in Proposal.objects.filter(organisation=org)
@@ -414,6 +420,78 @@ def organisation(request: HttpRequest, code: str) -> HttpResponse:
             "payments": paid,
             "waiting": waiting,
             "decisions": decisions,
+            "interventions": interventions,
             "on": on,
+        },
+    )
+
+
+@login_required
+def interventions(request: HttpRequest) -> HttpResponse:
+    """The ladder in the units the user sees: open interventions with owner, exit criteria and review
+    date, the most recently closed below."""
+    visible = permitted_organisations(request.user, "regime.view_proposals")
+    shown = Intervention.objects.filter(organisation__in=visible).select_related(
+        "organisation", "owner", "rule_set"
+    )
+    return render(
+        request,
+        "regime/interventions.html",
+        {
+            "open": list(shown.filter(status="open").order_by("review_on", "organisation__code")[:PAGE]),
+            "closed": list(shown.filter(status="closed").order_by("-closed_on")[:50]),
+            "on": today(),
+        },
+    )
+
+
+@login_required
+def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    intervention = get_object_or_404(
+        Intervention.objects.select_related("organisation", "owner", "owner_person", "rule_set"), pk=pk
+    )
+    if not can(request.user, "regime.view_proposals", intervention.organisation):
+        raise Http404("No intervention here for you.")
+    events = [
+        {"e": e, "evidence": evidence_lines(e.evidence)}
+        for e in intervention.events.select_related("by").order_by("on", "id")
+    ]
+    return render(request, "regime/intervention_detail.html", {"i": intervention, "events": events})
+
+
+@login_required
+def exceptions(request: HttpRequest) -> HttpResponse:
+    """The department's page: exactly the units its intermediate tier has not corrected in time, and
+    beside them each tier body's record in correcting performance (from the judgements at scale)."""
+    from localstat.assessment.models import TierAssessment
+
+    visible = permitted_organisations(request.user, "regime.view_exceptions")
+    if not visible.exists():
+        raise Http404("No exceptions here for you.")
+    alerts = list(
+        ExceptionAlert.objects.filter(intervention__organisation__in=visible)
+        .select_related("intervention", "intervention__organisation", "intervention__owner", "department")
+        .order_by("-raised_on", "intervention__organisation__code")[:PAGE]
+    )
+    tiers = list(
+        TierAssessment.objects.filter(is_current=True, organisation__in=visible)
+        .select_related("organisation", "service")
+        .order_by("organisation__code")
+    )
+    with_alerts = {a.intervention.owner_id for a in alerts}
+    return render(
+        request,
+        "regime/exceptions.html",
+        {
+            "alerts": alerts,
+            "tiers": [
+                {
+                    "t": t,
+                    "rate": t.evidence.get("recovery_rate"),
+                    "not_recovered": t.evidence.get("not_recovered"),
+                    "alerted": t.organisation_id in with_alerts,
+                }
+                for t in tiers
+            ],
         },
     )

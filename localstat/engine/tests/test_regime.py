@@ -55,6 +55,7 @@ def test_the_shipped_default_rules_read_and_round_trip() -> None:
         "lighter-inspection",
         "letter-for-improvement",
         "ae-access-premium",
+        "ae-ladder",
     ]
     assert regime_rules(rules.as_record()) == rules
 

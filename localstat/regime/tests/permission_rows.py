@@ -1,7 +1,16 @@
 """The regime's rows of the permission matrix (``localstat/chain/tests/test_permissions.py``)."""
 
 from localstat.chain.choices import Role
-from localstat.chain.tests.matrix import ADMIN_ONLY, ALL, IN_CHAIN, NONE, OTHER_MANAGER, OWN, SIBLING
+from localstat.chain.tests.matrix import (
+    ADMIN_ONLY,
+    ALL,
+    DEPARTMENT_ONLY,
+    IN_CHAIN,
+    NONE,
+    OTHER_MANAGER,
+    OWN,
+    SIBLING,
+)
 
 ROWS = {
     "regime.view_published": (dict.fromkeys(Role.values, ALL), True),
@@ -18,4 +27,5 @@ ROWS = {
         },
         False,
     ),
+    "regime.view_exceptions": (DEPARTMENT_ONLY, False),
 }

@@ -1,0 +1,191 @@
+"""The intervention ladder: opened, escalated and closed as the rules propose and people confirm;
+the department alerted only by exception (seed 4.11, 1.8, 6.2)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from localstat.chain.access import NotPermitted
+from localstat.regime.choices import Decision, InterventionStatus, ProposalKind
+from localstat.regime.errors import RegimeError
+from localstat.regime.models import ExceptionAlert, Intervention, Proposal
+from localstat.regime.selectors import open_interventions
+from localstat.regime.services import decide_proposal, draft_rule_set, evaluate_regimes, publish_rule_set
+from localstat.regime.tests.conftest import AS_OF
+
+LADDER = """\
+title: The A&E ladder
+intervention_by_exception: {after_months: 2}
+rules:
+  - id: challenge
+    title: Challenge on A&E waits
+    consequence: {kind: intervention, level: challenge, review_after_months: 1}
+    when:
+      indicators:
+        AE4H: {value: {below: 92}}
+    exit_when:
+      indicators:
+        AE4H: {value: {at_least: 92}}
+"""
+
+
+@pytest.fixture
+def ladder(assessed, run):
+    draft = draft_rule_set(
+        operator=assessed.dh, service=assessed.health, source=LADDER, acting_user=assessed.ada
+    )
+    return publish_rule_set(rule_set=draft, on=AS_OF, acting_user=assessed.ada)
+
+
+def _open(kind: str) -> list[Proposal]:
+    return list(Proposal.objects.filter(kind=kind, status=Decision.OPEN).order_by("organisation__code"))
+
+
+def test_a_unit_below_the_trigger_is_proposed_a_challenge_that_its_manager_confirms(assessed, ladder) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    # then Bramley (around 90%) is proposed a challenge, with the exit criteria and a review date
+    (proposal,) = _open(ProposalKind.OPEN_INTERVENTION)
+    assert proposal.organisation == assessed.u2
+    assert proposal.proposed["review_on"] == "2019-05-30"
+    assert proposal.proposed["exit_criteria"] == ["AE4H: value at least 92"]
+    # South's manager may not decide about North's unit; North's manager Morgan may, though the
+    # Department operates the rules: the intermediate tier owns its units' interventions
+    with pytest.raises(NotPermitted):
+        decide_proposal(proposal=proposal, decision=Decision.CONFIRMED, acting_user=assessed.morgan_of_south)
+    decide_proposal(proposal=proposal, decision=Decision.CONFIRMED, acting_user=assessed.morgan)
+    intervention = Intervention.objects.get()
+    assert (intervention.level, intervention.owner, intervention.owner_person) == (
+        "challenge",
+        assessed.north,
+        assessed.morgan,
+    )
+    assert [e.kind for e in intervention.events.all()] == ["opened"]
+    assert list(open_interventions([assessed.u2.pk, assessed.u1.pk], AS_OF)) == [assessed.u2.pk]
+
+
+def test_an_intervention_not_meeting_its_exit_criteria_by_its_review_date_is_proposed_one_step_up(
+    assessed, ladder
+) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    decide_proposal(
+        proposal=_open(ProposalKind.OPEN_INTERVENTION)[0],
+        decision=Decision.CONFIRMED,
+        acting_user=assessed.morgan,
+    )
+    # before the review date nothing is proposed
+    evaluate_regimes(as_of=date(2019, 5, 29))
+    assert _open(ProposalKind.ESCALATE_INTERVENTION) == []
+    # after it, support is proposed; a changed review date needs a reason
+    evaluate_regimes(as_of=date(2019, 6, 1))
+    (escalation,) = _open(ProposalKind.ESCALATE_INTERVENTION)
+    assert (escalation.proposed["from_level"], escalation.proposed["level"]) == ("challenge", "support")
+    with pytest.raises(RegimeError, match="Say why"):
+        decide_proposal(
+            proposal=escalation, decision=Decision.CHANGED, ends_on="2019-09-30", acting_user=assessed.morgan
+        )
+    decide_proposal(
+        proposal=escalation,
+        decision=Decision.CHANGED,
+        ends_on="2019-09-30",
+        reason="The improvement plan needs a quarter",
+        acting_user=assessed.morgan,
+    )
+    intervention = Intervention.objects.get()
+    assert (intervention.level, intervention.review_on) == ("support", date(2019, 9, 30))
+    assert [(e.kind, e.level) for e in intervention.events.all()] == [
+        ("opened", "challenge"),
+        ("escalated", "support"),
+    ]
+    assert intervention.events.last().reason == "The improvement plan needs a quarter"
+
+
+def test_the_department_is_alerted_only_when_the_tier_has_not_corrected_the_unit_in_time(
+    assessed, ladder
+) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    decide_proposal(
+        proposal=_open(ProposalKind.OPEN_INTERVENTION)[0],
+        decision=Decision.CONFIRMED,
+        acting_user=assessed.morgan,
+    )
+    # one month on, the tier is still working on it: no alert
+    evaluate_regimes(as_of=date(2019, 5, 31))
+    assert not ExceptionAlert.objects.exists()
+    # two months on and not recovered: the department is alerted, once
+    (report,) = evaluate_regimes(as_of=date(2019, 7, 1))
+    assert report.alerts == 1
+    evaluate_regimes(as_of=date(2019, 8, 1))
+    alert = ExceptionAlert.objects.get()
+    assert (alert.department, alert.intervention.organisation, alert.months_open) == (
+        assessed.dh,
+        assessed.u2,
+        3 - 1,
+    )
+
+
+def test_an_intervention_whose_exit_criteria_are_met_is_proposed_for_closing(assessed, ladder) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    decide_proposal(
+        proposal=_open(ProposalKind.OPEN_INTERVENTION)[0],
+        decision=Decision.CONFIRMED,
+        acting_user=assessed.morgan,
+    )
+    # version 2 accepts 88% as recovery: Bramley meets it
+    second = draft_rule_set(
+        operator=assessed.dh,
+        service=assessed.health,
+        source=LADDER.replace("AE4H: {value: {at_least: 92}}", "AE4H: {value: {at_least: 88}}"),
+        acting_user=assessed.ada,
+    )
+    publish_rule_set(rule_set=second, on=AS_OF, acting_user=assessed.ada)
+    evaluate_regimes(as_of=AS_OF)
+    (closing,) = _open(ProposalKind.CLOSE_INTERVENTION)
+    assert closing.rule_set == second
+    decide_proposal(proposal=closing, decision=Decision.CONFIRMED, acting_user=assessed.ada)
+    intervention = Intervention.objects.get()
+    assert (intervention.status, intervention.closed_on) == (InterventionStatus.CLOSED, AS_OF)
+    assert open_interventions([assessed.u2.pk], AS_OF) == {}
+    assert list(open_interventions([assessed.u2.pk], date(2019, 4, 29))) == []
+
+
+def test_the_ladder_pages_and_api_show_owner_exit_criteria_and_history_to_the_chain_only(
+    assessed, ladder
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    evaluate_regimes(as_of=AS_OF)
+    decide_proposal(
+        proposal=_open(ProposalKind.OPEN_INTERVENTION)[0],
+        decision=Decision.CONFIRMED,
+        acting_user=assessed.morgan,
+    )
+    evaluate_regimes(as_of=date(2019, 7, 1))
+    intervention = Intervention.objects.get()
+
+    def client(user=None) -> Client:
+        c = Client()
+        if user is not None:
+            c.force_login(user)
+        return c
+
+    listing = client(assessed.morgan).get(reverse("regime:interventions")).text
+    assert "Bramley Hospital" in listing
+    assert "AE4H: value at least 92" in listing
+    detail = reverse("regime:intervention", args=[intervention.pk])
+    assert "Department alerted" in client(assessed.morgan).get(detail).text
+    assert client(assessed.morgan_of_south).get(detail).status_code == 404
+    assert client(assessed.sam).get(detail).status_code == 404
+    # the department sees the exception and the tier's record beside it; nobody else sees the page
+    page = client(assessed.ada).get(reverse("regime:exceptions")).text
+    assert "Bramley Hospital" in page
+    assert "record in correcting performance" in page
+    assert client(assessed.morgan).get(reverse("regime:exceptions")).status_code == 404
+    body = client(assessed.ada).get("/api/regime/exceptions").json()
+    assert [(a["intervention"]["organisation"], a["months_open"]) for a in body] == [("U2", 2)]
+    assert client(assessed.morgan).get("/api/regime/exceptions").status_code == 403
+    history = client(assessed.olga).get("/api/regime/interventions").json()
+    assert [e["kind"] for e in history[0]["history"]] == ["opened", "alerted"]
+    assert client(assessed.sam).get("/api/regime/interventions").json() == []
