@@ -141,7 +141,9 @@ def test_the_capacity_form_is_prefilled_and_records_the_scores(client, inspected
 
 def test_a_unit_manager_self_assesses_and_an_inspector_verifies(client, inspected):
     client.force_login(inspected.uma)
-    assert client.get("/inspection/units/U1/").status_code == 200
+    own_page = client.get("/inspection/units/U1/")
+    assert own_page.status_code == 200
+    assert "Its place in the plan" in own_page.content.decode()
     client.post("/inspection/units/U1/self-assessment/", _scores_post(4))
     own = CapacityAssessment.objects.get()
     assert own.status == "awaiting_verification"
