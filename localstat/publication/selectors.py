@@ -466,3 +466,14 @@ def unit_ranks(release: Release, unit: Organisation) -> dict[str, dict[str, Any]
 
 def has_peers(release: Release, unit: Organisation) -> bool:
     return ReleasedPeer.objects.filter(release=release, unit=unit).exists()
+
+
+def pre_release_for(user: Any) -> list[Release]:
+    """Frozen, not yet published releases that ``user`` is named for (or may publish), soonest first."""
+    candidates = Release.objects.filter(
+        status=ReleaseStatus.SCHEDULED, frozen_at__isnull=False
+    ).select_related("service", "run")
+    return sorted(
+        (release for release in candidates if can_read_before_publication(user, release)),
+        key=lambda release: release.publish_at,
+    )

@@ -20,6 +20,7 @@ urlpatterns = [
         name="public_latest_download",
     ),
     path("releases/", views.release_list, name="public_releases"),
+    path("releases/pre-release/", views.pre_release, name="pre_release"),
     path("releases/<str:service>/<int:number>/", views.release_detail, name="public_release"),
     path(
         "releases/<str:service>/<int:number>/<str:table>.<str:fmt>",

@@ -7,6 +7,7 @@ release not yet published is readable only by the named people with pre-release 
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -177,6 +178,18 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
 @cached_public_page
 def release_list(request: HttpRequest) -> HttpResponse:
     return render(request, "publication/release_list.html", {"services": selectors.release_history()})
+
+
+@login_required
+def pre_release(request: HttpRequest) -> HttpResponse:
+    """The releases the signed-in person may read before their publication time."""
+    response = render(
+        request,
+        "publication/pre_release.html",
+        {"releases": selectors.pre_release_for(request.user)},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def release_detail(request: HttpRequest, service: str, number: int) -> HttpResponse:

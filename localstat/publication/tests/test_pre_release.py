@@ -43,8 +43,14 @@ def test_a_frozen_release_is_read_by_the_named_person_and_nobody_else_until_publ
     grant_pre_release_access(
         release=frozen, person=with_context.morgan, reason="Briefs the minister", acting_user=with_context.ada
     )
-    # then Morgan reads the release and its files, marked as embargoed
+    # then Morgan finds it among the releases open to them, and reads it and its files, marked as embargoed
     morgan = signed_in(with_context.morgan)
+    assert 'href="/releases/health/1/"' in morgan.get("/releases/pre-release/").content.decode()
+    assert (
+        'href="/releases/health/1/"'
+        not in signed_in(with_context.sam).get("/releases/pre-release/").content.decode()
+    )
+    assert Client().get("/releases/pre-release/").status_code == 302  # to sign in
     page = morgan.get("/releases/health/1/")
     assert page.status_code == 200
     assert "Pre-release access: not to be shared before 2 May 2019" in page.content.decode()
