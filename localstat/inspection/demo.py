@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -82,6 +83,41 @@ def _history(context: DemoContext, cqc: Organisation) -> list[PastInspection]:
     return history
 
 
+def _evidence(judgement: Judgement, version: Any) -> str:
+    """The judgement's own numbers as an inspector would write them."""
+    fmt = version.format_value
+    evidence = judgement.evidence or {}
+    parts = [
+        f"{fmt(judgement.value)} in {judgement.period:%B %Y} against England's {fmt(judgement.national_value)}"
+        if judgement.value is not None
+        else f"no approved value for {judgement.period:%B %Y} yet"
+        + (
+            f" (its newest is for {date.fromisoformat(evidence['last_period']):%B %Y})"
+            if evidence.get("last_period")
+            else ""
+        )
+    ]
+    if judgement.trend:
+        parts.append(f"trend {judgement.trend.replace('_', ' ')}")
+    if judgement.variation:
+        parts.append(judgement.variation.replace("_", " ") + " on its SPC chart")
+    if evidence.get("target_level") is not None:
+        parts.append(f"target {fmt(evidence['target_level'])} by {evidence.get('target_deadline')}")
+    return "; ".join(parts) + "."
+
+
+def _rating(judgement: Judgement) -> str:
+    if judgement.target_status in ("met", "on_track") or judgement.vs_national.endswith("better"):
+        return FindingRating.MET
+    if (
+        judgement.vs_national.endswith("worse")
+        or judgement.trend == "worsening"
+        or judgement.variation == "special_cause_concern"
+    ):
+        return FindingRating.NOT_MET
+    return FindingRating.PARTLY_MET
+
+
 def _findings(unit: Organisation) -> list[FindingSpec]:
     """Findings against the common standards from the unit's real judgements, and one local outcome."""
     judgements = list(
@@ -90,24 +126,13 @@ def _findings(unit: Organisation) -> list[FindingSpec]:
         .order_by("indicator__code")
     )
     versions = versions_for(judgements)
-    rating = {"met": FindingRating.MET, "on_track": FindingRating.MET, "at_risk": FindingRating.PARTLY_MET}
     findings = [
         FindingSpec(
             kind=FindingKind.COMMON_STANDARD,
             indicator=j.indicator,
             subject=j.indicator.name,
-            rating=rating.get(
-                j.target_status,
-                FindingRating.MET
-                if j.vs_national.endswith("better")
-                else FindingRating.NOT_MET
-                if j.vs_national.endswith("worse")
-                else FindingRating.PARTLY_MET,
-            ),
-            evidence=(
-                f"{versions[j.pk].format_value(j.value)} in {j.period:%B %Y} against England's "
-                f"{versions[j.pk].format_value(j.national_value)}; target {j.target_status or 'none set'}."
-            ),
+            rating=_rating(j),
+            evidence=_evidence(j, versions[j.pk]),
         )
         for j in judgements[:6]
     ]
@@ -161,10 +186,11 @@ def inspect_demo(context: DemoContext) -> None:
     inspection = record_inspection(
         unit=unit,
         visited_on=context.as_of,
-        judgement=OverallJudgement.GOOD,
+        judgement=OverallJudgement.REQUIRES_IMPROVEMENT,
         scope="A&E waiting times against the four-hour standard, the trust's local priority on discharge, "
         "and its performance management capacity.",
-        summary=f"{SYNTHETIC}: a well-led trust whose A&E data are timely; reviews need sharper follow-up.",
+        summary=f"{SYNTHETIC}: four-hour A&E waits are worsening against the standard; the trust's data are "
+        "timely and verified, and its reviews need sharper follow-up of actions.",
         findings=_findings(unit),
         support_offered=f"{SYNTHETIC}: a peer review of discharge planning with a trust in the top band.",
         synthetic=True,

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from localstat.chain.models import Organisation, Service
+from localstat.engine.inspection import BREADTH_WORDS
 from localstat.framework.models import Indicator
 from localstat.inspection.choices import (
     AuditOutcome,
@@ -83,9 +84,7 @@ class Inspection(models.Model):
         return f"{self.unit.code} inspected {self.visited_on}"
 
     def breadth_labels(self) -> list[str]:
-        from localstat.inspection.choices import Breadth
-
-        return [Breadth(word).label for word in self.breadth if word in Breadth.values]
+        return [BREADTH_WORDS[word] for word in self.breadth if word in BREADTH_WORDS]
 
 
 class Finding(models.Model):
