@@ -156,6 +156,7 @@ def cycle_display(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = selectors.next_meeting(cycle, today()) or cycle.meetings.order_by("-number").first()
     context = documents.display_context(meeting, cycle)
     context["stamp"] = documents.data_stamp(cycle)
+    context["refresh"] = request.GET.get("refresh") == "on"
     return render(request, "review/display.html", context)
 
 
