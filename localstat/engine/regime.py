@@ -59,6 +59,9 @@ __all__ = [
     "evaluate_rules",
     "regime_rules",
     "scheme_payments",
+    "trigger_outcomes",
+    "OUTCOME_AFTER",
+    "RECOVERY_WITHIN",
 ]
 
 #: What a rule set is about: the front line units in the operator's chain, or (a department's rule
@@ -796,3 +799,98 @@ def scheme_payments(rule: Rule, *, subjects: pl.DataFrame, per_period: pl.DataFr
         pl.when(earned).then(pl.lit(amount)).otherwise(pl.lit(0.0)).alias("amount"),
         pl.struct(evidence).struct.json_encode().alias("evidence"),
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Backtesting
+
+
+#: How many periods after a trigger its outcome is read, and within how many a unit must recover.
+OUTCOME_AFTER: tuple[int, ...] = (3, 6)
+RECOVERY_WITHIN = 6
+
+
+def trigger_outcomes(
+    triggers: pl.DataFrame,
+    judged: pl.DataFrame,
+    rule_indicators: Mapping[str, str | None],
+    *,
+    within: int = RECOVERY_WITHIN,
+) -> pl.DataFrame:
+    """Each time a rule starts to hold for a subject in a replay, and what happened next.
+
+    ``triggers``: one row per replayed period × rule × subject: ``step`` (0, 1, 2… in time order),
+    ``as_of``, ``rule``, ``unit``, ``holds``. ``judged``: the judgements each replay made (no
+    look-ahead: each from the data available then): ``step``, ``unit``, ``indicator``, ``period``,
+    ``value``, ``variation`` and ``level`` (the standard, or else the target, to be back within) and
+    ``polarity``. A trigger is a step where the rule holds and did not at the step before. For the
+    rule's indicator (``rule_indicators``) it reports the value at the trigger and 3 and 6 steps later
+    with their SPC point types, and ``recovered``: within ``within`` steps a value back within the
+    level, or a special-cause improvement; ``None`` while fewer steps have been replayed and it has not.
+    """
+    order = ["rule", "unit", "step"]
+    edges = (
+        triggers.sort(order)
+        .with_columns(before=pl.col("holds").shift(1).over(["rule", "unit"]).fill_null(False))
+        .filter(pl.col("holds") & ~pl.col("before"))
+        .select("step", "as_of", "rule", "unit")
+    )
+    indicator_of = pl.DataFrame(
+        {"rule": list(rule_indicators), "indicator": list(rule_indicators.values())},
+        schema={"rule": pl.String, "indicator": pl.String},
+    )
+    edges = edges.join(indicator_of, on="rule", how="left")
+    meets = (
+        pl.when(pl.col("polarity") == "lower")
+        .then(pl.col("value") <= pl.col("level"))
+        .when(pl.col("polarity") == "higher")
+        .then(pl.col("value") >= pl.col("level"))
+        .otherwise(None)
+    )
+    points = judged.select(
+        "step",
+        "unit",
+        "indicator",
+        "value",
+        pl.col("variation").cast(pl.String),
+        (meets.fill_null(False) | (pl.col("variation").cast(pl.String) == "special_cause_improvement")).alias(
+            "better"
+        ),
+    )
+    out = edges.join(
+        points.select("step", "unit", "indicator", pl.col("value").alias("value_at_trigger")),
+        on=["step", "unit", "indicator"],
+        how="left",
+    )
+    for k in OUTCOME_AFTER:
+        later = points.select(
+            (pl.col("step") - k).alias("step"),
+            "unit",
+            "indicator",
+            pl.col("value").alias(f"value_after_{k}"),
+            pl.col("variation").alias(f"variation_after_{k}"),
+        )
+        out = out.join(later, on=["step", "unit", "indicator"], how="left").with_columns(
+            (pl.col(f"value_after_{k}") - pl.col("value_at_trigger")).alias(f"change_after_{k}")
+        )
+    last = int(judged["step"].max()) if judged.height else -1  # type: ignore[arg-type]
+    window = (
+        edges.select("step", "rule", "unit", "indicator")
+        .join(
+            points.select(pl.col("step").alias("later"), "unit", "indicator", "better"),
+            on=["unit", "indicator"],
+            how="inner",
+        )
+        .filter((pl.col("later") > pl.col("step")) & (pl.col("later") <= pl.col("step") + within))
+        .group_by("step", "rule", "unit")
+        .agg(pl.col("better").any().alias("any_better"))
+    )
+    out = out.join(window, on=["step", "rule", "unit"], how="left").with_columns(
+        pl.when(pl.col("any_better").fill_null(False))
+        .then(pl.lit(True))
+        .when(pl.col("step") + within <= last)
+        .then(pl.lit(False))
+        .otherwise(pl.lit(None, dtype=pl.Boolean))
+        .alias("recovered")
+    )
+    return out.drop("any_better").sort("as_of", "rule", "unit")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("rules/<int:pk>/", views.rule_set_detail, name="rule_set"),
     path("rules/<int:pk>/publish/", views.publish, name="publish"),
+    path("rules/<int:pk>/backtest/", views.backtest, name="backtest"),
     path("rules/<str:operator>/<str:service>/edit/", views.edit_rules, name="edit"),
     path("proposals/", views.proposals, name="proposals"),
     path("freedoms/", views.freedoms, name="freedoms"),

@@ -147,6 +147,7 @@ def edit_rules(request: HttpRequest, operator: str, service: str) -> HttpRespons
         raise Http404("No rules here for you to write.")
     latest = selectors.rule_set_history(organisation.pk, service_obj.pk).first()
     preview = None
+    tested = None
     if request.method == "POST":
         form = RulesForm(request.POST)
         if form.is_valid():
@@ -164,13 +165,18 @@ def edit_rules(request: HttpRequest, operator: str, service: str) -> HttpRespons
                         request, f"Saved as draft version {record.version}. Publish it when ready."
                     )
                     return redirect("regime:rule_set", pk=record.pk)
-                preview = services.preview_rules(
-                    operator=organisation,
-                    service=service_obj,
-                    source=data["source"],
-                    as_of=data["as_of"],
-                    acting_user=request.user,
-                )
+                if "backtest" in request.POST:
+                    tested = _backtest(
+                        services.read_rules(data["source"]), organisation, service_obj, request
+                    )
+                else:
+                    preview = services.preview_rules(
+                        operator=organisation,
+                        service=service_obj,
+                        source=data["source"],
+                        as_of=data["as_of"],
+                        acting_user=request.user,
+                    )
             except ValidationError as error:
                 form.add_error("source", error)
     else:
@@ -194,6 +200,7 @@ def edit_rules(request: HttpRequest, operator: str, service: str) -> HttpRespons
             "latest": latest,
             "preview": preview,
             "preview_rows": preview_rows,
+            "backtest": tested,
         },
     )
 
@@ -495,3 +502,36 @@ def exceptions(request: HttpRequest) -> HttpResponse:
             ],
         },
     )
+
+
+def _backtest(rules: Any, operator: Organisation, service: Service, request: HttpRequest) -> dict[str, Any]:
+    from localstat.regime.backtest import backtest_rules
+    from localstat.regime.services import add_months
+
+    to = today()
+    start = add_months(to, -24)
+    result = backtest_rules(
+        rules=rules, operator=operator, service=service, date_from=start, date_to=to, acting_user=request.user
+    )
+    return {
+        "months": result.months,
+        "summary": result.summary().to_dicts(),
+        "payments": result.payment_totals().to_dicts(),
+        "triggers": result.outcomes.sort("as_of", descending=True).head(PAGE).to_dicts(),
+        "count": result.outcomes.height,
+    }
+
+
+@login_required
+def backtest(request: HttpRequest, pk: int) -> HttpResponse:
+    """A rule set version replayed over the last two years of stored history, before it is published
+    (a draft) or to see what it would have done (a published one)."""
+    record = get_object_or_404(RuleSet.objects.select_related("operator", "service"), pk=pk)
+    if not can(request.user, "regime.manage_rules", record.operator):
+        raise Http404("No backtest here for you.")
+    try:
+        tested = _backtest(services.rules_of(record), record.operator, record.service, request)
+        error = ""
+    except ValidationError as failure:
+        tested, error = None, " ".join(failure.messages)
+    return render(request, "regime/backtest.html", {"record": record, "backtest": tested, "error": error})

@@ -244,3 +244,37 @@ def test_a_rule_holds_exactly_where_each_unit_taken_alone_passes_its_tests(rows,
     holds = evaluate_rules(rules, subjects=subjects).triggers["holds"].to_list()
     expected = [b in ("excellent", "good") and s is not None and s >= threshold for b, s in rows]
     assert holds == expected
+
+
+def test_trigger_outcomes_reads_what_followed_each_rising_edge() -> None:
+    from localstat.engine.regime import trigger_outcomes
+
+    # given a rule holding for A at steps 1–2 and again at 5, over 8 replayed steps
+    steps = list(range(8))
+    triggers = pl.DataFrame(
+        {
+            "step": steps,
+            "as_of": [dt.date(2018, m + 1, 28) for m in steps],
+            "rule": "r",
+            "unit": "A",
+            "holds": [False, True, True, False, False, True, False, False],
+        }
+    )
+    values = [80.0, 81.0, 82.0, 83.0, 96.0, 84.0, 85.0, 86.0]
+    judged = pl.DataFrame(
+        {
+            "step": steps,
+            "unit": "A",
+            "indicator": "AE4H",
+            "period": [dt.date(2018, m + 1, 1) for m in steps],
+            "value": values,
+            "variation": "common_cause",
+            "level": 95.0,
+            "polarity": "higher",
+        }
+    )
+    out = trigger_outcomes(triggers, judged, {"r": "AE4H"})
+    # then two triggers; the first recovered (96 at step 4, within 6), the second too recent to tell
+    assert out["step"].to_list() == [1, 5]
+    assert out["change_after_3"].to_list() == [pytest.approx(15.0), None]
+    assert out["recovered"].to_list() == [True, None]
