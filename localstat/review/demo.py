@@ -195,6 +195,6 @@ STEPS = [
         name="review",
         run=build_review,
         description="Performance review: Q70's monthly A&E review cycle",
-        after=("assessment", "regime"),
+        after=("assessment", "agreements", "regime"),
     )
 ]
