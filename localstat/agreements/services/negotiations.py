@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -285,6 +285,14 @@ def agree_proposal(
         )
     on = on or today()
     name, job_title = _signatory(name, job_title, acting_user)
+    proposal = selectors.latest_proposal(negotiation)
+    assert proposal is not None
+    passed = [i for i in selectors.items_of(proposal) if i.deadline <= on]
+    if passed:
+        raise AgreementError(
+            f"{', '.join(i.indicator.code for i in passed)}: the deadline has passed; revise the proposal first.",
+            code="invalid",
+        )
     step = _add_step(
         negotiation,
         kind=StepKind.AGREEMENT,
@@ -400,7 +408,7 @@ def _conclude(negotiation: Negotiation, on: date) -> None:
         triggers=agreed_step.terms["triggers"],
         escalation=agreed_step.terms["escalation"],
         starts_on=on,
-        ends_on=max(max(i.deadline for i in items), on.replace(year=on.year + 1)),
+        ends_on=max(max(i.deadline for i in items), on + timedelta(days=365)),
         negotiation=negotiation,
         synthetic=negotiation.synthetic,
     )

@@ -223,3 +223,25 @@ def test_signing_twice_or_out_of_turn_is_refused(assessed: Any) -> None:
         services.sign_agreement(
             negotiation=negotiation, side="department", job_title="x", acting_user=assessed.uma
         )
+
+
+def test_a_target_whose_deadline_has_passed_cannot_be_agreed(assessed: Any) -> None:
+    negotiation = services.propose_targets(
+        proposer=assessed.u1,
+        service=assessed.health,
+        title="Spring waits",
+        targets=[services.TargetSpec(indicator="AE4H", level=95, deadline=date(2019, 5, 31))],
+        on=date(2019, 4, 1),
+        acting_user=assessed.uma,
+    )
+    with pytest.raises(AgreementError, match="AE4H: the deadline has passed; revise the proposal first"):
+        services.agree_proposal(
+            negotiation=negotiation,
+            style_of_relationship="s",
+            triggers="t",
+            escalation="e",
+            job_title="Director",
+            on=date(2019, 6, 1),
+            acting_user=assessed.morgan,
+        )
+    assert (negotiation.steps.count(), Signature.objects.count()) == (1, 0)
