@@ -578,3 +578,69 @@ def list_exceptions(request: HttpRequest) -> list[dict[str, Any]]:
         }
         for a in alerts[:LIMIT]
     ]
+
+
+class BacktestIn(RuleSetIn):
+    date_from: date | None = Field(None, alias="from")
+    date_to: date | None = Field(None, alias="to")
+
+
+class BacktestRuleOut(Schema):
+    rule: str
+    title: str
+    triggers: int
+    units: int
+    recovered: int
+    not_recovered: int
+    too_recent: int
+
+
+class BacktestTriggerOut(Schema):
+    as_of: date
+    rule: str
+    unit: str
+    indicator: str | None
+    value_at_trigger: float | None
+    value_after_3: float | None
+    variation_after_3: str | None
+    change_after_3: float | None
+    value_after_6: float | None
+    variation_after_6: str | None
+    change_after_6: float | None
+    recovered: bool | None
+
+
+class BacktestOut(Schema):
+    months: list[date]
+    rules: list[BacktestRuleOut]
+    payments: list[dict[str, Any]]
+    triggers: list[BacktestTriggerOut]
+
+
+@router.post(
+    "/backtest",
+    response=BacktestOut,
+    auth=django_auth,
+    summary="Replay rules month by month over stored history, with no look-ahead; writes nothing",
+)
+def backtest(request: HttpRequest, payload: BacktestIn) -> dict[str, Any]:
+    from localstat.regime.backtest import backtest_rules
+
+    operator, service = _operator_and_service(payload)
+    try:
+        result = backtest_rules(
+            rules=services.read_rules(payload.source),
+            operator=operator,
+            service=service,
+            date_from=payload.date_from,
+            date_to=payload.date_to,
+            acting_user=request.user,
+        )
+    except (ValidationError, NotPermitted) as error:
+        raise _refused(error) from None
+    return {
+        "months": result.months,
+        "rules": result.summary().to_dicts(),
+        "payments": result.payment_totals().to_dicts(),
+        "triggers": result.outcomes.head(LIMIT).to_dicts(),
+    }

@@ -7,6 +7,7 @@
   for Q70's providers each month as a manager would: opens the proposed challenges, confirms the
   escalations and closings, and once keeps a provider at its level with a reason. Providers left
   uncorrected long enough reach the Department by exception.
+- A stricter draft (intervening from 90%) is backtested over the last two years and left unpublished.
 - At the end of April 2019 (the demo's date) the Department's analyst decides the freedoms and rewards
   proposed: confirms them, changes one freedom's length and rejects one proposal, each with its
   reason; and confirms the A&E access premium's payments period by period.
@@ -18,11 +19,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import polars as pl
 from django.contrib.auth import get_user_model
 
 from localstat.assessment.services import run_assessment
 from localstat.chain.models import ChainLink, Organisation, Service
 from localstat.demo.pipeline import DemoContext, DemoStep
+from localstat.regime.backtest import backtest_rules
 from localstat.regime.choices import Decision, ProposalKind
 from localstat.regime.models import ExceptionAlert, Intervention, Payment, Proposal
 from localstat.regime.services import (
@@ -33,6 +36,7 @@ from localstat.regime.services import (
     draft_rule_set,
     evaluate_regimes,
     publish_rule_set,
+    rules_of,
 )
 
 PUBLISHED_ON = date(2018, 9, 30)
@@ -130,6 +134,30 @@ def regime_demo(context: DemoContext) -> None:
     alerts = ExceptionAlert.objects.count()
     context.progress(
         f"      {context.as_of:%b %Y}: {report.summary}; {alerts} units reached the department by exception"
+    )
+
+    # A draft that would intervene earlier (below 90%, not 85%) is backtested before anyone publishes it.
+    stricter = draft_rule_set(
+        operator=department,
+        service=health,
+        source=RULES_EXAMPLE.read_text().replace("AE4H: {value: {below: 85}}", "AE4H: {value: {below: 90}}"),
+        notes="Draft: intervene from 90% rather than 85%. Backtested, not published.",
+        acting_user=analyst,
+    )
+    tested = backtest_rules(
+        rules=rules_of(stricter),
+        operator=department,
+        service=health,
+        date_from=add_months(context.as_of, -24),
+        date_to=context.as_of,
+        acting_user=analyst,
+    )
+    ladder = tested.summary().filter(pl.col("rule") == "ae-ladder").row(0, named=True)
+    context.progress(
+        f"      backtest of draft version {stricter.version} over {len(tested.months)} months: the ladder "
+        f"would have triggered {ladder['triggers']} times for {ladder['units']} providers; "
+        f"{ladder['recovered']} recovered within 6 months, {ladder['not_recovered']} did not, "
+        f"{ladder['too_recent']} too recent to tell"
     )
 
     proposals = list(

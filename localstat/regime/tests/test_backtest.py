@@ -111,3 +111,14 @@ def test_a_draft_is_backtested_on_its_page_before_it_is_published(assessed) -> N
     assert "below-85" in page
     client.force_login(assessed.morgan)
     assert client.get(reverse("regime:backtest", args=[draft.pk])).status_code == 404
+
+
+def test_a_backtest_over_the_api_returns_the_summary_and_the_triggers(assessed) -> None:
+    client = Client()
+    client.force_login(assessed.ada)
+    payload = {"operator": "DH", "service": "health", "source": LOW, "from": "2018-01-01"}
+    body = client.post("/api/regime/backtest", payload, content_type="application/json").json()
+    assert body["months"][0] == "2018-01-31"
+    assert [r["rule"] for r in body["rules"]] == ["below-85"]
+    client.force_login(assessed.morgan)
+    assert client.post("/api/regime/backtest", payload, content_type="application/json").status_code == 403
