@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import yaml
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,7 +20,6 @@ from localstat.chain.models import Organisation
 from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
 from localstat.core.clock import today
-from localstat.engine.inspection import ScheduleRulesError, schedule_rules
 from localstat.framework.models import Indicator
 from localstat.inspection import selectors
 from localstat.inspection.choices import (
@@ -46,6 +44,7 @@ from localstat.inspection.models import (
     InspectionRules,
 )
 from localstat.inspection.prefill import prefill_for
+from localstat.inspection.rules import parse_rules
 from localstat.returns.models import Collection, Return
 
 
@@ -65,16 +64,7 @@ def publish_inspection_rules(
     authorise(acting_user, "inspection.publish_rules", [inspectorate])
     if not _is_inspectorate(inspectorate):
         raise InspectionError(f"{inspectorate.name} inspects no service, so it has no inspection rules.")
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise InspectionError(f"The rules are not valid YAML: {error}", code="invalid") from error
-    if not isinstance(raw, dict):
-        raise InspectionError("The rules must be a YAML mapping with 'points' and 'tiers'.", code="invalid")
-    try:
-        rules = schedule_rules(raw)
-    except ScheduleRulesError as error:
-        raise InspectionError(f"The rules cannot be used: {error}", code="invalid") from error
+    rules = parse_rules(text)
     current = (
         InspectionRules.objects.select_for_update()
         .filter(inspectorate=inspectorate)

@@ -31,6 +31,7 @@ from localstat.inspection.choices import CapacitySource, CapacityStatus, Compone
 from localstat.inspection.forms import AuditMarkForm, CapacityForm, FindingFormSet, InspectionForm, RulesForm
 from localstat.inspection.models import AuditMark, CapacityAssessment, Inspection, InspectionRules
 from localstat.inspection.prefill import prefill_for
+from localstat.inspection.rules import preview_rules
 from localstat.returns.models import Collection
 
 
@@ -553,7 +554,16 @@ def publish_rules(request: HttpRequest, code: str) -> HttpResponse:
     if not can(request.user, "inspection.publish_rules", inspectorate):
         raise Http404("No rules to publish here for you.")
     current = selectors.current_rules(inspectorate)
-    if request.method == "POST":
+    preview = None
+    if request.method == "POST" and "preview" in request.POST:
+        form = RulesForm(request.POST)
+        if form.is_valid():
+            try:
+                preview = preview_rules(inspectorate, form.cleaned_data["text"], today())
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("text", message)
+    elif request.method == "POST":
         form = RulesForm(request.POST)
         if form.is_valid():
             try:
@@ -574,7 +584,7 @@ def publish_rules(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "inspection/rules_form.html",
-        {"inspectorate": inspectorate, "form": form, "current": current},
+        {"inspectorate": inspectorate, "form": form, "current": current, "preview": preview},
     )
 
 

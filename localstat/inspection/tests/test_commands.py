@@ -50,3 +50,19 @@ def test_the_plan_command_says_when_no_rules_are_published(scenario):
 def test_an_unknown_inspectorate_is_an_error(inspected):
     with pytest.raises(CommandError, match="No inspectorate 'XYZ'"):
         run("plan", "--inspectorate", "XYZ")
+
+
+def test_previewing_rules_changes_nothing_and_says_what_would_move(inspected, tmp_path):
+    from localstat.inspection.models import InspectionRules
+
+    wider = tmp_path / "rules.yaml"
+    # every tier 1 point wider: units on the edge move to a lighter tier
+    wider.write_text(RULES_FILE.read_text().replace("at_most: 1.5", "at_most: 9"))
+    out = run("rules", "preview", str(wider), "--inspectorate", "CQC")
+    assert "Nothing was published." in out
+    assert "high       now      3   under these rules      0" in out
+    assert InspectionRules.objects.count() == 1
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("tiers: [")
+    with pytest.raises(CommandError, match="not valid YAML"):
+        run("rules", "preview", str(broken), "--inspectorate", "CQC")

@@ -187,6 +187,11 @@ def test_the_published_rules_page_is_public_and_publishing_is_for_the_inspectora
     text = client.get("/inspection/rules/CQC/publish/").context["form"].initial["text"]
     bad = client.post("/inspection/rules/CQC/publish/", {"text": text.replace("depth: full", "depth: deep")})
     assert "tiers[2].depth" in bad.content.decode()
+    preview = client.post(
+        "/inspection/rules/CQC/publish/", {"text": text.replace("at_most: 1.5", "at_most: 9"), "preview": "1"}
+    )
+    assert "3 units would change tier or date" in preview.content.decode()
+    assert client.get("/inspection/rules/").content.decode().count("Version 1") == 1
     good = client.post(
         "/inspection/rules/CQC/publish/",
         {"text": text.replace("at_most: 1.5", "at_most: 2"), "note": "Wider"},

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from localstat.chain.models import Organisation
 from localstat.core.clock import today
 from localstat.inspection import selectors
+from localstat.inspection.rules import preview_rules
 from localstat.inspection.services import publish_inspection_rules
 
 
@@ -46,6 +47,14 @@ class Command(BaseCommand):
         publish.add_argument("file", type=Path)
         publish.add_argument("--inspectorate", required=True, help="The inspectorate's code, e.g. CQC.")
         publish.add_argument("--note", default="", help="What changed from the version before.")
+        preview = rules_sub.add_parser(
+            "preview", help="What publishing FILE would change in the plan (nothing is published)."
+        )
+        preview.add_argument("file", type=Path)
+        preview.add_argument("--inspectorate", required=True)
+        preview.add_argument(
+            "--as-of", type=date.fromisoformat, help="The plan's date (default: LocalStat's today)."
+        )
         show = rules_sub.add_parser("show", help="Print the inspectorate's current published rules.")
         show.add_argument("--inspectorate", required=True)
 
@@ -146,6 +155,22 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"No file {path}.")
+        if options["rules_action"] == "preview":
+            try:
+                found = preview_rules(
+                    inspectorate, path.read_text(encoding="utf-8"), options["as_of"] or today()
+                )
+            except ValidationError as error:
+                raise CommandError(" ".join(error.messages)) from error
+            self.stdout.write(
+                f"Plan as of {found.as_of}: {found.moved_count} units would change tier or date "
+                f"({found.sooner} sooner, {found.later} later). Nothing was published."
+            )
+            for row in found.tiers:
+                self.stdout.write(
+                    f"  {row['tier']:<10} now {row['before']:>6}   under these rules {row['after']:>6}"
+                )
+            return
         try:
             published = publish_inspection_rules(
                 inspectorate=inspectorate,
