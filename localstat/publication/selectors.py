@@ -15,8 +15,8 @@ from localstat.assessment import analytics, charts
 from localstat.assessment.choices import Level
 from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentences
 from localstat.assessment.selectors import version_of, versions_for
-from localstat.chain.access import can
-from localstat.chain.models import Organisation
+from localstat.chain.access import permitted_organisations
+from localstat.chain.models import Organisation, Service
 from localstat.core.charts import render_svg
 from localstat.framework.models import Indicator, IndicatorVersion
 from localstat.publication.models import (
@@ -203,7 +203,20 @@ def can_read_before_publication(user: Any, release: Release) -> bool:
         return False
     if PreReleaseAccess.objects.filter(release=release, person=user).exists():
         return True
-    return all(can(user, PUBLISH_RELEASE.code, organisation) for organisation in chain_of(release.service))
+    return can_publish(user, release.service)
+
+
+def can_publish(user: Any, service: Service) -> bool:
+    """May ``user`` publish the service's releases: do they oversee its whole chain?"""
+    if user is None or not user.is_authenticated:
+        return False
+    chain = {organisation.pk for organisation in chain_of(service)}
+    allowed = permitted_organisations(user, PUBLISH_RELEASE.code).filter(pk__in=chain).count()
+    return bool(chain) and allowed == len(chain)
+
+
+def publishable_services(user: Any) -> list[Service]:
+    return [s for s in Service.objects.filter(indicators__isnull=False).distinct() if can_publish(user, s)]
 
 
 def readable_release(user: Any, service_code: str, number: int) -> Release | None:

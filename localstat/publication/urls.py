@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     path("releases/", views.release_list, name="public_releases"),
     path("releases/pre-release/", views.pre_release, name="pre_release"),
+    path("releases/manage/", views.manage_releases, name="manage_releases"),
     path("releases/<str:service>/<int:number>/", views.release_detail, name="public_release"),
     path(
         "releases/<str:service>/<int:number>/<str:table>.<str:fmt>",

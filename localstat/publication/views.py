@@ -7,14 +7,19 @@ release not yet published is readable only by the named people with pre-release 
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 
+from localstat.chain.access import NotPermitted
 from localstat.chain.models import Organisation
-from localstat.publication import opendata, selectors
+from localstat.publication import opendata, selectors, services
 from localstat.publication.caching import cached_public_page
+from localstat.publication.forms import GrantForm, ScheduleForm
 from localstat.publication.models import PreReleaseAccess, Release, ReleaseStatus
 
 #: Public pages of the regime (published rules, freedoms, rewards, interventions), linked from the home
@@ -178,6 +183,96 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
 @cached_public_page
 def release_list(request: HttpRequest) -> HttpResponse:
     return render(request, "publication/release_list.html", {"services": selectors.release_history()})
+
+
+def _manageable(request: HttpRequest) -> list[Release]:
+    """Scheduled releases of the services whose whole chain the person may publish."""
+    releases = Release.objects.filter(status=ReleaseStatus.SCHEDULED).select_related("service", "run")
+    return [r for r in releases.order_by("publish_at") if selectors.can_publish(request.user, r.service)]
+
+
+@login_required
+def manage_releases(request: HttpRequest) -> HttpResponse:
+    """Department analysts announce, freeze, open to named people and publish their chains' releases."""
+    errors: list[str] = []
+    schedule_form = ScheduleForm(request.POST if request.POST.get("action") == "schedule" else None)
+    grant_form = GrantForm(request.POST if request.POST.get("action") == "grant" else None)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            message = _act(request, action, schedule_form, grant_form)
+        except (ValidationError, NotPermitted) as error:
+            errors = list(getattr(error, "messages", [str(error)]))
+        else:
+            if message:
+                messages.success(request, message)
+                return redirect("manage_releases")
+        if schedule_form.is_bound and schedule_form.errors:
+            errors += [
+                f"{schedule_form.fields[f].label or f.title()}: {e}"
+                for f, es in schedule_form.errors.items()
+                for e in es
+            ]
+        if grant_form.is_bound and grant_form.errors:
+            errors += [
+                f"{grant_form.fields[f].label}: {e}" for f, es in grant_form.errors.items() for e in es
+            ]
+    releases = _manageable(request)
+    if not releases and not selectors.publishable_services(request.user):
+        raise Http404("You manage no releases.")
+    return render(
+        request,
+        "publication/manage_releases.html",
+        {
+            "releases": releases,
+            "schedule_form": schedule_form,
+            "grant_form": GrantForm(),
+            "errors": errors,
+            "access": [
+                (r, [a for a in access if a.release_id == r.pk])
+                for access in [
+                    list(PreReleaseAccess.objects.filter(release__in=releases).select_related("person"))
+                ]
+                for r in releases
+            ],
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _act(request: HttpRequest, action: str, schedule_form: ScheduleForm, grant_form: GrantForm) -> str:
+    if action == "schedule":
+        if not schedule_form.is_valid():
+            return ""
+        data = schedule_form.cleaned_data
+        release = services.schedule_release(
+            service=data["service"],
+            title=data["title"],
+            publish_at=data["publish_at"],
+            change_note=data["change_note"],
+            acting_user=request.user,
+        )
+        return f"{release.service.name} release {release.number} announced for {release.publish_at:%d %B %Y %H:%M}."
+    release = get_object_or_404(Release, pk=request.POST.get("release") or 0)
+    if action == "freeze":
+        release = services.freeze_release(release=release, acting_user=request.user)
+        return (
+            f"Release {release.number} frozen: {release.values} values and {release.judgements} judgements."
+        )
+    if action == "publish":
+        release = services.publish_release(release=release, acting_user=request.user)
+        return f"{release.service.name} release {release.number} published."
+    if action == "grant":
+        if not grant_form.is_valid():
+            return ""
+        person = get_user_model().objects.filter(username=grant_form.cleaned_data["username"]).first()
+        if person is None:
+            raise ValidationError(f"No person has the username {grant_form.cleaned_data['username']!r}.")
+        services.grant_pre_release_access(
+            release=release, person=person, reason=grant_form.cleaned_data["reason"], acting_user=request.user
+        )
+        return f"{person.get_username()} may read release {release.number} before publication."
+    raise ValidationError(f"Unknown action {action!r}.")
 
 
 @login_required

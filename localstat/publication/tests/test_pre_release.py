@@ -92,3 +92,50 @@ def test_a_published_release_needs_no_pre_release_access(with_context, published
         grant_pre_release_access(
             release=published, person=with_context.morgan, reason="Late", acting_user=None
         )
+
+
+def test_a_department_analyst_announces_freezes_grants_and_publishes_from_the_page(with_context):
+    run_assessment(as_of=date(2019, 4, 30), acting_user=None, trigger="test")
+    ada = signed_in(with_context.ada)
+    page = ada.post(
+        "/releases/manage/",
+        {"action": "schedule", "service": "health", "title": "April 2019", "publish_at": "2019-05-02 09:30"},
+        follow=True,
+    )
+    assert "Health release 1 announced for 02 May 2019 09:30." in page.content.decode()
+    release = with_context.health.releases.get(number=1)
+    ada.post("/releases/manage/", {"action": "freeze", "release": release.pk})
+    ada.post(
+        "/releases/manage/",
+        {"action": "grant", "release": release.pk, "username": "morgan", "reason": "Minister"},
+    )
+    release.refresh_from_db()
+    assert release.frozen_at is not None
+    assert list(release.pre_release_access.values_list("person__username", "reason")) == [
+        ("morgan", "Minister")
+    ]
+
+    refused = ada.post(
+        "/releases/manage/", {"action": "grant", "release": release.pk, "username": "nobody", "reason": "x"}
+    )
+    assert refused.status_code == 400
+    assert "No person has the username &#x27;nobody&#x27;." in refused.content.decode()
+    bad = ada.post(
+        "/releases/manage/", {"action": "schedule", "service": "health", "title": "", "publish_at": "soon"}
+    )
+    assert bad.status_code == 400
+    assert with_context.health.releases.count() == 1
+
+    ada.post("/releases/manage/", {"action": "publish", "release": release.pk})
+    release.refresh_from_db()
+    assert release.status == ReleaseStatus.PUBLISHED
+
+
+def test_people_who_may_not_publish_cannot_manage_releases(with_context, frozen):
+    for person in (with_context.morgan, with_context.sam):
+        client = signed_in(person)
+        assert client.get("/releases/manage/").status_code == 404
+        response = client.post("/releases/manage/", {"action": "publish", "release": frozen.pk})
+        assert response.status_code in (400, 404)
+    frozen.refresh_from_db()
+    assert frozen.status == ReleaseStatus.SCHEDULED
