@@ -39,6 +39,7 @@ COLUMNS = [
     "reach_limit",
     "responsible_officer",
     "target_reference",
+    "measure_control",
     "no_stretch_level",
     "reward_share",
     "reward_grant",
@@ -70,6 +71,7 @@ def agreement_rows(negotiations: QuerySet[Negotiation]) -> Iterator[list[Any]]:
             "step__negotiation__local_psa",
             "indicator",
             "target",
+            "control",
         )
         .order_by("step__negotiation_id", "position")
     )
@@ -105,7 +107,7 @@ def agreement_rows(negotiations: QuerySet[Negotiation]) -> Iterator[list[Any]]:
             n.opened_on,
             n.closed_on or "",
             item.indicator.code,
-            item.level,
+            "" if item.level is None else item.level,
             item.deadline,
             item.baseline_period or "",
             "" if item.baseline is None else item.baseline,
@@ -115,6 +117,7 @@ def agreement_rows(negotiations: QuerySet[Negotiation]) -> Iterator[list[Any]]:
             "" if item.reach_limit is None else round(item.reach_limit, 4),
             item.responsible_officer,
             item.target.reference if item.target else "",
+            item.control.code if item.control_id else "",
             "" if item.no_stretch_level is None else item.no_stretch_level,
             "" if item.reward_share is None else item.reward_share,
             local_psa.reward_grant if local_psa else "",

@@ -23,7 +23,13 @@ def indicator_choices(service_id: int | None = None) -> list[tuple[str, str]]:
 
 class TargetForm(forms.Form):
     indicator = forms.ChoiceField(label="Indicator", choices=())
-    level = forms.DecimalField(label="Level to reach", max_digits=16, decimal_places=4)
+    level = forms.DecimalField(
+        label="Level to reach",
+        max_digits=16,
+        decimal_places=4,
+        required=False,
+        help_text="Leave blank for a measure: monitored, with no level to reach.",
+    )
     deadline = forms.DateField(label="Deadline", help_text=DATE_HINT, input_formats=["%Y-%m-%d"])
     description = forms.CharField(label="Why it matters locally", required=False, widget=forms.Textarea)
     responsible_officer = forms.CharField(
@@ -74,6 +80,7 @@ class TargetForm(forms.Form):
 
 
 class StretchTargetForm(TargetForm):
+    level = forms.DecimalField(label="Stretch level", max_digits=16, decimal_places=4)
     no_stretch_level = forms.DecimalField(
         label="No-stretch level",
         max_digits=16,

@@ -23,7 +23,7 @@ from localstat.agreements.choices import (
     Verdict,
 )
 from localstat.chain.models import Organisation, Service
-from localstat.framework.models import Indicator, Target
+from localstat.framework.models import Control, Indicator, Target
 
 
 class Negotiation(models.Model):
@@ -142,7 +142,9 @@ class ProposedTarget(models.Model):
     step = models.ForeignKey(NegotiationStep, on_delete=models.PROTECT, related_name="items")
     position = models.PositiveSmallIntegerField()
     indicator = models.ForeignKey(Indicator, on_delete=models.PROTECT, related_name="+")
-    level = models.DecimalField(max_digits=16, decimal_places=4)
+    level = models.DecimalField(
+        max_digits=16, decimal_places=4, null=True, blank=True, help_text="Blank for a measure (Box 2.1)."
+    )
     deadline = models.DateField()
     description = models.TextField(blank=True)
     responsible_officer = models.CharField(max_length=150, blank=True)
@@ -171,6 +173,14 @@ class ProposedTarget(models.Model):
     target = models.OneToOneField(
         Target, null=True, blank=True, on_delete=models.PROTECT, related_name="local_agreement_item"
     )
+    control = models.OneToOneField(
+        Control,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="local_agreement_item",
+        help_text="The measure the agreement registered, for a measure.",
+    )
 
     class Meta:
         ordering = ["step", "position"]
@@ -183,7 +193,12 @@ class ProposedTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.step} #{self.position}: {self.indicator.code} {self.level}"
+        return f"{self.step} #{self.position}: {self.indicator.code} {self.level if self.level is not None else 'measure'}"
+
+    @property
+    def is_measure(self) -> bool:
+        """An indicator with no required level (Box 2.1): monitored, not targeted."""
+        return self.level is None
 
 
 class Signature(models.Model):

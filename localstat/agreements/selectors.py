@@ -213,7 +213,7 @@ def steps_of(negotiation: Negotiation) -> list[NegotiationStep]:
     """The whole thread, first to last, with each step's targets (three queries)."""
     return list(
         negotiation.steps.select_related("organisation", "author")
-        .prefetch_related("items__indicator__current_version", "items__target")
+        .prefetch_related("items__indicator__current_version", "items__target", "items__control")
         .order_by("number")
     )
 
@@ -226,7 +226,9 @@ def latest_proposal(negotiation: Negotiation) -> NegotiationStep | None:
 
 
 def items_of(step: NegotiationStep) -> list[ProposedTarget]:
-    return list(step.items.select_related("indicator__current_version", "target").order_by("position"))
+    return list(
+        step.items.select_related("indicator__current_version", "target", "control").order_by("position")
+    )
 
 
 def agreed_items(negotiations: QuerySet[Negotiation]) -> QuerySet[ProposedTarget]:

@@ -26,7 +26,7 @@ router = Router(tags=["agreements"], auth=django_auth)
 
 class TargetIn(Schema):
     indicator: str
-    level: float
+    level: float | None = Field(default=None, description="Leave out for a measure (no required level).")
     deadline: date
     description: str = ""
     responsible_officer: str = ""
@@ -85,7 +85,7 @@ class SignatureIn(Schema):
 class ItemOut(Schema):
     position: int
     indicator: str
-    level: float
+    level: float | None
     deadline: date
     responsible_officer: str
     action_plan: str
@@ -234,7 +234,7 @@ def _refused(error: AgreementError | NotPermitted) -> HttpError:
 def _spec(target: TargetIn) -> services.TargetSpec:
     return services.TargetSpec(
         indicator=target.indicator,
-        level=str(target.level),
+        level=None if target.level is None else str(target.level),
         deadline=target.deadline,
         description=target.description,
         responsible_officer=target.responsible_officer,
@@ -253,7 +253,7 @@ def _item(item: Any) -> dict[str, Any]:
     return {
         "position": item.position,
         "indicator": item.indicator.code,
-        "level": float(item.level),
+        "level": _number(item.level),
         "deadline": item.deadline,
         "responsible_officer": item.responsible_officer,
         "action_plan": item.action_plan,
@@ -481,6 +481,7 @@ def check(request: HttpRequest, payload: CheckIn) -> list[dict[str, Any]]:
     proposed = [
         selectors.ProposedLevel(position, indicators[t.indicator], t.level)
         for position, t in enumerate(payload.targets, 1)
+        if t.level is not None
     ]
     checks = selectors.check_levels(unit, proposed, as_of=today())
     return [

@@ -25,13 +25,14 @@ FOUR_PLACES = Decimal("0.0001")
 class TargetSpec:
     """One target as a proposal or revision puts it forward. ``indicator`` is an Indicator or its code.
 
-    ``milestones`` (period start, level) is the trajectory; left empty, it runs in a straight line
+    A ``level`` of None makes it a measure (Box 2.1: monitored, no required level), which the agreement
+    registers as a control rather than a target. ``milestones`` (period start, level) is the trajectory; left empty, it runs in a straight line
     from the latest approved value to the level, one milestone per period. ``no_stretch_level`` and
     ``reward_share`` (0–1) are needed for a Local PSA's stretch targets.
     """
 
     indicator: Indicator | str
-    level: Number
+    level: Number | None
     deadline: date
     description: str = ""
     responsible_officer: str = ""

@@ -23,6 +23,7 @@ from localstat.agreements.models import (
     Negotiation,
     NegotiationPartner,
     NegotiationStep,
+    ProposedTarget,
     Signature,
     TrajectorySignOff,
 )
@@ -36,8 +37,9 @@ from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
 from localstat.core.clock import today
 from localstat.framework import services as framework
-from localstat.framework.choices import TargetKind
+from localstat.framework.choices import ControlKind, ControlScope, TargetKind
 from localstat.framework.errors import FrameworkError
+from localstat.framework.services import ControlSpec
 
 
 def _sides(proposer: Organisation, service: Service) -> tuple[Organisation, Organisation]:
@@ -413,6 +415,9 @@ def _conclude(negotiation: Negotiation, on: date) -> None:
         synthetic=negotiation.synthetic,
     )
     for item in items:
+        if item.is_measure:
+            _agree_measure(negotiation, accountability, item, on)
+            continue
         try:
             target = framework.assign_target(
                 indicator=item.indicator,
@@ -461,6 +466,43 @@ def _conclude(negotiation: Negotiation, on: date) -> None:
         subject=negotiation,
         summary=f"{negotiation.reference} signed by every side: {len(items)} target(s) active from {on}",
         data={"targets": [i.target.reference for i in items if i.target]},
+    )
+
+
+def _agree_measure(
+    negotiation: Negotiation, accountability: AccountabilityAgreement, item: ProposedTarget, on: date
+) -> None:
+    """An agreed measure enters the controls register as a measure the unit faces (Box 2.1)."""
+    indicator = item.indicator
+    try:
+        control = framework.register_control(
+            spec=ControlSpec(
+                code=f"MEASURE-{negotiation.reference}-{indicator.code}"[:80],
+                title=f"Measure: {indicator.name} (agreed locally in {negotiation.reference})"[:300],
+                kind=ControlKind.MEASURE,
+                focus=indicator.focus,
+                issuing_body=negotiation.manager,
+                in_force_from=on,
+                scope=ControlScope.UNITS,
+                units=[negotiation.proposer],
+                indicator=indicator,
+                description=item.description,
+                illustrative=negotiation.synthetic,
+                source=f"LocalStat local agreement {negotiation.reference}",
+            ),
+            acting_user=None,
+        )
+    except FrameworkError as error:
+        raise AgreementError(f"{indicator.code}: {'; '.join(error.messages)}", code="invalid") from None
+    item.control = control
+    item.save(update_fields=["control"])
+    Goal.objects.create(
+        agreement=accountability,
+        organisation=negotiation.proposer,
+        outcome=f"Monitor {indicator.name} (a measure) to {item.deadline:%-d %B %Y}"[:300],
+        responsible_officer=item.responsible_officer,
+        action_plan=item.action_plan,
+        due_by=item.deadline,
     )
 
 

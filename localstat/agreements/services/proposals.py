@@ -120,25 +120,32 @@ def _items(
         raise AgreementError(
             f"At most {MAX_TARGETS} targets in one proposal, not {len(specs)}.", code="invalid"
         )
-    prepared: list[tuple[TargetSpec, Indicator, Decimal]] = []
+    prepared: list[tuple[TargetSpec, Indicator, Decimal | None]] = []
     seen: set[str] = set()
     for spec in specs:
         indicator = _indicator(spec, negotiation.service)
         if indicator.code in seen:
             raise AgreementError(f"{indicator.code} appears twice: one target per indicator.", code="invalid")
         seen.add(indicator.code)
-        level = _level(spec.level, indicator, "level")
+        measure = spec.level is None or (isinstance(spec.level, str) and not spec.level.strip())
+        if measure and negotiation.is_local_psa:
+            raise AgreementError(
+                f"{indicator.code}: a Local PSA's stretch targets each need a level; a measure has none.",
+                code="required",
+            )
+        level = None if measure else _level(spec.level, indicator, "level")
         if spec.deadline <= on:
             raise AgreementError(
                 f"{indicator.code}: the deadline {spec.deadline:%-d %B %Y} has passed (today is {on:%-d %B %Y}).",
                 code="invalid",
             )
-        _check_framework_rules(indicator, level, negotiation.proposer, on)
+        if level is not None:
+            _check_framework_rules(indicator, level, negotiation.proposer, on)
         prepared.append((spec, indicator, level))
     checks = selectors.check_levels(
         negotiation.proposer,
         [
-            selectors.ProposedLevel(i, indicator, float(level))
+            selectors.ProposedLevel(i, indicator, 0.0 if level is None else float(level))
             for i, (_, indicator, level) in enumerate(prepared, 1)
         ],
         as_of=on,
@@ -149,6 +156,13 @@ def _items(
         check = checks[position]
         baseline = (check["baseline_period"], check["baseline"]) if check["baseline"] is not None else None
         no_stretch = share = None
+        if level is None:
+            check = check | {
+                "verdict": "cannot_check",
+                "reason": "A measure: monitored, with no level to reach (Box 2.1), so there is no level to check.",
+                "process_limit": None,
+                "reach_limit": None,
+            }
         if negotiation.is_local_psa:
             no_stretch = _level(spec.no_stretch_level, indicator, "no-stretch level")
             share = _decimal(spec.reward_share, f"{indicator.code}: its share of the reward grant (0 to 1)")
@@ -159,6 +173,7 @@ def _items(
                     code="invalid",
                 )
             polarity = indicator.current_version.polarity  # type: ignore[union-attr]
+            assert level is not None
             if polarity == Polarity.NEUTRAL or (polarity == Polarity.HIGHER) != (level > no_stretch):
                 raise AgreementError(
                     f"{indicator.code}: a stretch target goes beyond the no-stretch level ({no_stretch}) in the "
@@ -178,7 +193,7 @@ def _items(
                 action_plan=spec.action_plan.strip(),
                 baseline_period=check["baseline_period"],
                 baseline=None if baseline is None else Decimal(str(round(baseline[1], 4))),
-                milestones=_milestones(spec, indicator, level, baseline, on),
+                milestones=[] if level is None else _milestones(spec, indicator, level, baseline, on),
                 no_stretch_level=no_stretch,
                 reward_share=share,
                 checked_on=on,
@@ -210,7 +225,7 @@ def _check_record(items: Sequence[ProposedTarget]) -> list[dict[str, Any]]:
         {
             "position": i.position,
             "indicator": i.indicator.code,
-            "level": str(i.level),
+            "level": "" if i.level is None else str(i.level),
             "verdict": i.verdict,
             "reason": i.reason,
             "mean": i.mean,

@@ -245,3 +245,42 @@ def test_a_target_whose_deadline_has_passed_cannot_be_agreed(assessed: Any) -> N
             acting_user=assessed.morgan,
         )
     assert (negotiation.steps.count(), Signature.objects.count()) == (1, 0)
+
+
+def test_a_measure_is_agreed_into_the_controls_register_not_as_a_target(assessed: Any) -> None:
+    # Given Ashford proposes to monitor its A&E waits as a measure: an indicator with no level (Box 2.1)
+    negotiation = services.propose_targets(
+        proposer=assessed.u1,
+        service=assessed.health,
+        title="Watch the four-hour waits",
+        targets=[
+            services.TargetSpec(
+                indicator="AE4H", level=None, deadline=date(2020, 3, 31), responsible_officer="Dr Patel"
+            )
+        ],
+        on=date(2019, 4, 1),
+        acting_user=assessed.uma,
+    )
+    item = negotiation.steps.get().items.get()
+    # Then there is no level to check, but the baseline and the series are still shown
+    assert (item.is_measure, item.verdict, item.milestones) == (True, "cannot_check", [])
+    assert item.reason.startswith("A measure")
+    assert float(item.baseline) == pytest.approx(93.8)
+    # When it is agreed and signed, it is a measure Ashford faces, and a goal; no target, no trajectory
+    negotiation = agree_and_sign(assessed, negotiation)
+    item.refresh_from_db()
+    assert item.target is None
+    assert (
+        item.control.kind,
+        item.control.level,
+        list(item.control.units.values_list("code", flat=True)),
+    ) == (
+        "measure",
+        None,
+        ["U1"],
+    )
+    assert Goal.objects.get(agreement__negotiation=negotiation).outcome.startswith(
+        "Monitor A&E: seen within 4 hours"
+    )
+    assert not TrajectorySignOff.objects.exists()
+    assert not Target.objects.filter(local_agreement_item__isnull=False).exists()
