@@ -345,8 +345,15 @@ def _briefing_out(briefing: Briefing) -> dict[str, Any]:
 def get_briefing(request: HttpRequest, pk: int) -> dict[str, Any]:
     meeting = _meeting(request, pk)
     briefing = Briefing.objects.filter(meeting=meeting).first()
+    # The challenger sees a draft first, with the secretariat; everyone in the cycle once it is issued.
+    if (
+        briefing is not None
+        and not briefing.is_issued
+        and not can(request.user, "review.prepare_briefing", meeting.cycle.body)
+    ):
+        briefing = None
     if briefing is None:
-        raise HttpError(404, "This meeting has no briefing yet.")
+        raise HttpError(404, "This meeting has no briefing you may read yet.")
     return _briefing_out(briefing)
 
 

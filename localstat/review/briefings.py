@@ -2,16 +2,13 @@
 
 Baltimore's rule (Box 4.1) and Box 5.4: the challenger is briefed before the meeting on the host unit
 and on the body as a whole. The items come from the assessment's current judgements (SPC signals,
-target and trajectory status, comparison with peers), the returns (overdue returns) and, where those
-apps provide them, agreed trajectories and open interventions. Every item keeps the numbers behind
-it, and its headline is the sentence the page, the PDF and the agenda all print.
+target and trajectory status, comparison with peers), the returns (overdue returns), the agreements
+(agreed trajectories) and the regime (open interventions; earned freedoms to recognise). Every item
+keeps the numbers behind it, and its headline is the sentence the page, the PDF and the agenda print.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,13 +42,6 @@ class ItemSpec:
     detail: str = ""
     evidence: dict[str, Any] = field(default_factory=dict)
     sort_name: str = ""
-
-
-def _optional(module: str, name: str) -> Callable[..., Any] | None:
-    """Another app's cross-app selector, if that app provides it (it is called, never required)."""
-    if importlib.util.find_spec(module) is None:
-        return None
-    return getattr(importlib.import_module(module), name, None)
 
 
 def _wording(judgement: Judgement, version: Any) -> Wording:
@@ -168,15 +158,16 @@ def _overdue_return_items(units: dict[int, Organisation], host_id: int, as_of: d
     return items
 
 
-def _intervention_items(units: dict[int, Organisation], host_id: int, as_of: date) -> list[ItemSpec]:
-    selector = _optional("localstat.regime.selectors", "open_interventions")
-    if selector is None:
-        return []
+def _regime_items(units: dict[int, Organisation], host_id: int, as_of: date) -> list[ItemSpec]:
+    """The regime's consequences: open interventions need challenge; earned freedoms are recognised."""
+    from localstat.regime.choices import FreedomBasis
+    from localstat.regime.selectors import active_freedoms, open_interventions
+
     items = []
-    for organisation_id, interventions in selector(list(units), as_of).items():
+    for organisation_id, interventions in open_interventions(list(units), as_of).items():
         unit = units[organisation_id]
         for intervention in interventions:
-            level = getattr(intervention, "get_level_display", lambda: "")() or str(intervention)
+            level = intervention.get_level_display().split(":")[0]
             items.append(
                 ItemSpec(
                     key=f"{ItemKind.OPEN_INTERVENTION}:{unit.pk}:{intervention.pk}",
@@ -184,8 +175,38 @@ def _intervention_items(units: dict[int, Organisation], host_id: int, as_of: dat
                     kind=ItemKind.OPEN_INTERVENTION,
                     organisation_id=unit.pk,
                     indicator_id=None,
-                    headline=f"{unit.display_name}: open intervention ({level}).",
-                    evidence={"intervention_id": intervention.pk},
+                    headline=(
+                        f"{unit.display_name}: open intervention at the {level.lower()} level since "
+                        f"{intervention.opened_on:%d %B %Y}: {intervention.title}."
+                    ),
+                    detail=f"Due for review on {intervention.review_on:%d %B %Y}.",
+                    evidence={
+                        "intervention_id": intervention.pk,
+                        "level": intervention.level,
+                        "opened_on": str(intervention.opened_on),
+                        "review_on": str(intervention.review_on),
+                    },
+                    sort_name=unit.code,
+                )
+            )
+    for organisation_id, freedoms in active_freedoms(list(units), as_of).items():
+        unit = units[organisation_id]
+        for freedom in freedoms:
+            if freedom.basis != FreedomBasis.EARNED:
+                continue
+            items.append(
+                ItemSpec(
+                    key=f"{ItemKind.SUCCESS}:{unit.pk}:freedom:{freedom.pk}",
+                    scope=Scope.HOST if unit.pk == host_id else Scope.BODY,
+                    kind=ItemKind.SUCCESS,
+                    organisation_id=unit.pk,
+                    indicator_id=freedom.indicator_id,
+                    headline=f"{unit.display_name}: earned the freedom {freedom.title} on {freedom.starts_on:%d %B %Y}.",
+                    evidence={
+                        "freedom_id": freedom.pk,
+                        "kind": freedom.kind,
+                        "starts_on": str(freedom.starts_on),
+                    },
                     sort_name=unit.code,
                 )
             )
@@ -256,7 +277,7 @@ def briefing_items(
         _judgement_items(judgements, host.pk, body.pk)
         + _overdue_return_items(by_id, host.pk, as_of)
         + _trajectory_items(by_id, host.pk, as_of)
-        + _intervention_items(by_id, host.pk, as_of)
+        + _regime_items(by_id, host.pk, as_of)
     )
     items.sort(key=lambda i: (i.scope != Scope.HOST, KIND_ORDER[i.kind], i.sort_name))
     return items

@@ -277,10 +277,19 @@ def meeting_held(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("review:meeting", pk=pk)
 
 
+def _readable_briefing(request: HttpRequest, meeting: Meeting) -> Briefing | None:
+    """The meeting's briefing, if the user may read it: a draft only by those who prepare it (the
+    challenger sees it first, with the secretariat); everyone in the cycle once it is issued."""
+    briefing = Briefing.objects.filter(meeting=meeting).first()
+    if briefing is None or briefing.is_issued or _may(request, "review.prepare_briefing", meeting.cycle):
+        return briefing
+    return None
+
+
 @login_required
 def briefing_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    briefing = Briefing.objects.filter(meeting=meeting).first()
+    briefing = _readable_briefing(request, meeting)
     if request.method == "POST":
         try:
             briefing = services.generate_briefing(meeting=meeting, acting_user=request.user)
@@ -309,9 +318,9 @@ def briefing_page(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def briefing_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    briefing = Briefing.objects.filter(meeting=meeting).first()
+    briefing = _readable_briefing(request, meeting)
     if briefing is None:
-        raise Http404("This meeting has no briefing yet.")
+        raise Http404("This meeting has no briefing you may read yet.")
     response = HttpResponse(documents.briefing_pdf(briefing), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="briefing-{meeting.cycle.code}-{meeting.number}.pdf"'
     return response

@@ -263,3 +263,20 @@ def test_the_list_pages_take_a_fixed_number_of_queries(
     assert page.content.decode().count("Action ") >= 3
     with django_assert_max_num_queries(10):
         assert len(client.get("/api/reviews/actions").json()) == 3
+
+
+def test_a_draft_briefing_is_read_only_by_those_who_prepare_it_until_issued(reviewed, client) -> None:
+    briefing = services.generate_briefing(meeting=reviewed.first, acting_user=None)
+    url = reverse("review:briefing_pdf", args=[reviewed.first.pk])
+    # Ashford's unit manager, held to account in the cycle, does not see the draft
+    client.force_login(reviewed.uma)
+    assert client.get(url).status_code == 404
+    assert (
+        "has not issued the briefing yet"
+        in client.get(reverse("review:briefing", args=[reviewed.first.pk])).content.decode()
+    )
+    assert client.get(f"/api/reviews/meetings/{reviewed.first.pk}/briefing").status_code == 404
+    # once the challenger issues it, they do
+    services.issue_briefing(briefing=briefing, acting_user=reviewed.charlie)
+    assert client.get(url).status_code == 200
+    assert client.get(f"/api/reviews/meetings/{reviewed.first.pk}/briefing").status_code == 200
