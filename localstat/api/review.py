@@ -22,7 +22,7 @@ from localstat.chain.access import NotPermitted, can, permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.clock import today
 from localstat.review import selectors, services
-from localstat.review.models import Action, Briefing, BriefingItem, Meeting, ReviewCycle
+from localstat.review.models import Action, Briefing, BriefingItem, Commitment, Meeting, ReviewCycle
 
 router = Router(tags=["review"], auth=django_auth)
 
@@ -138,6 +138,20 @@ class CommitmentIn(Schema):
     organisation: str
     description: str
     due_on: date | None = None
+
+
+class RecognitionIn(Schema):
+    organisation: str
+    citation: str
+
+
+class AssessmentIn(Schema):
+    kept: bool
+    note: str = ""
+
+
+class DropIn(Schema):
+    reason: str
 
 
 class HeldIn(Schema):
@@ -452,6 +466,38 @@ def record_commitment(request: HttpRequest, pk: int, payload: CommitmentIn) -> S
     )
 
 
+@router.post(
+    "/meetings/{pk}/recognitions", response={201: dict[str, Any]}, summary="Record good practice recognised"
+)
+def record_recognition(request: HttpRequest, pk: int, payload: RecognitionIn) -> Status:
+    meeting = _meeting(request, pk)
+    try:
+        recognition = services.record_recognition(
+            meeting=meeting,
+            organisation=_party(meeting, payload.organisation),
+            citation=payload.citation,
+            acting_user=request.user,
+        )
+    except (NotPermitted, ValidationError) as error:
+        raise _refused(error) from None
+    return Status(201, {"id": recognition.pk, "citation": recognition.citation})
+
+
+@router.post(
+    "/commitments/{pk}/assessment", response=dict[str, Any], summary="Record whether a commitment was kept"
+)
+def assess_commitment(request: HttpRequest, pk: int, payload: AssessmentIn) -> dict[str, Any]:
+    commitment = get_object_or_404(Commitment.objects.select_related("meeting__cycle"), pk=pk)
+    _visible_cycle(request, commitment.meeting.cycle)
+    try:
+        services.assess_commitment(
+            commitment=commitment, kept=payload.kept, note=payload.note, acting_user=request.user
+        )
+    except (NotPermitted, ValidationError) as error:
+        raise _refused(error) from None
+    return {"id": commitment.pk, "status": commitment.status, "assessed_on": str(commitment.assessed_on)}
+
+
 @router.post("/meetings/{pk}/held", response=MeetingOut, summary="Record the meeting as held")
 def hold_meeting(request: HttpRequest, pk: int, payload: HeldIn) -> dict[str, Any]:
     meeting = _meeting(request, pk)
@@ -491,6 +537,19 @@ def update_action(request: HttpRequest, pk: int, payload: ActionUpdateIn) -> dic
         _visible_cycle(request, action.meeting.cycle)
     try:
         services.update_action(action=action, note=payload.note, done=payload.done, acting_user=request.user)
+    except (NotPermitted, ValidationError) as error:
+        raise _refused(error) from None
+    return _action_out(action)
+
+
+@router.post("/actions/{pk}/drop", response=ActionOut, summary="Drop an action, with the reason")
+def drop_action(request: HttpRequest, pk: int, payload: DropIn) -> dict[str, Any]:
+    action = get_object_or_404(
+        Action.objects.select_related("organisation", "owner", "meeting__cycle"), pk=pk
+    )
+    _visible_cycle(request, action.meeting.cycle)
+    try:
+        services.drop_action(action=action, reason=payload.reason, acting_user=request.user)
     except (NotPermitted, ValidationError) as error:
         raise _refused(error) from None
     return _action_out(action)

@@ -100,3 +100,62 @@ def test_briefing_actions_agenda_and_record_over_the_api(reviewed, client) -> No
     by_code = {r["organisation"]: r for r in record}
     assert by_code["AN"]["meetings_held"] == 1
     assert by_code["U1"]["actions_done_by_due_date"] == 1
+
+
+def test_commitments_recognition_and_dropped_actions_over_the_api(reviewed, client) -> None:
+    first = reviewed.first.pk
+    client.force_login(reviewed.morgan)
+    commitment = client.post(
+        f"/api/reviews/meetings/{first}/commitments",
+        {"organisation": "U1", "description": "Open at weekends"},
+        content_type="application/json",
+    ).json()
+    assessed = client.post(
+        f"/api/reviews/commitments/{commitment['id']}/assessment",
+        {"kept": True},
+        content_type="application/json",
+    )
+    assert assessed.json()["status"] == "kept"
+    again = client.post(
+        f"/api/reviews/commitments/{commitment['id']}/assessment",
+        {"kept": False},
+        content_type="application/json",
+    )
+    assert again.status_code == 400
+    assert "already assessed as kept" in again.json()["detail"]
+    recognised = client.post(
+        f"/api/reviews/meetings/{first}/recognitions",
+        {"organisation": "U1", "citation": "Sustained improvement"},
+        content_type="application/json",
+    )
+    assert recognised.status_code == 201
+    action = client.post(
+        f"/api/reviews/meetings/{first}/actions",
+        {"organisation": "U1", "description": "x", "owner": "uma", "due_on": "2019-05-31"},
+        content_type="application/json",
+    ).json()
+    empty = client.post(
+        f"/api/reviews/actions/{action['id']}/drop", {"reason": " "}, content_type="application/json"
+    )
+    assert empty.status_code == 400
+    dropped = client.post(
+        f"/api/reviews/actions/{action['id']}/drop",
+        {"reason": "Overtaken by the new plan"},
+        content_type="application/json",
+    )
+    assert dropped.json()["status"] == "dropped"
+    # a unit manager may not drop the secretariat's actions
+    client.force_login(reviewed.uma)
+    other = Action.objects.create(
+        meeting=reviewed.first,
+        organisation=reviewed.u1,
+        description="y",
+        owner=reviewed.uma,
+        due_on=date(2019, 5, 31),
+    )
+    assert (
+        client.post(
+            f"/api/reviews/actions/{other.pk}/drop", {"reason": "No"}, content_type="application/json"
+        ).status_code
+        == 403
+    )

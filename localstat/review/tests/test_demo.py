@@ -32,7 +32,13 @@ def test_the_demo_cycle_briefs_the_next_meeting_from_the_data_and_escalates_an_a
     briefing = Briefing.objects.get(meeting=meeting)
     assert briefing.as_of == date(2019, 4, 30)
     kinds = set(briefing.items.values_list("kind", flat=True))
-    assert {ItemKind.SPECIAL_CAUSE_CONCERN, ItemKind.OFF_TRAJECTORY, ItemKind.SUCCESS} <= kinds
+    assert {
+        ItemKind.SPECIAL_CAUSE_CONCERN,
+        ItemKind.OFF_TRAJECTORY,
+        ItemKind.OVERDUE_RETURN,
+        ItemKind.OPEN_INTERVENTION,
+        ItemKind.SUCCESS,
+    } <= kinds
     assert briefing.items.filter(scope="host", organisation__code="RBD").exists()
     # its agenda opens with the actions still open, the escalated one first
     agenda = agenda_for(meeting)
