@@ -466,3 +466,52 @@ def open_negotiations(organisations: QuerySet[Organisation]) -> QuerySet[Negotia
         proposer__in=organisations,
         status__in=[NegotiationStatus.OPEN, NegotiationStatus.AWAITING_SIGNATURES],
     )
+
+
+def waiting_for(user: AbstractBaseUser | AnonymousUser) -> list[tuple[str, list[Negotiation]]]:
+    """The negotiations waiting for this person's next step, by step: four queries, whoever they are."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from localstat.agreements.choices import NegotiationKind, Side
+    from localstat.agreements.models import Signature
+
+    last_kind = (
+        NegotiationStep.objects.filter(negotiation=OuterRef("pk")).order_by("-number").values("kind")[:1]
+    )
+    visible = (
+        negotiations_visible_to(user).annotate(last_kind=Subquery(last_kind)).order_by("opened_on", "id")
+    )
+    is_open = visible.filter(status=NegotiationStatus.OPEN)
+    awaiting = visible.filter(status=NegotiationStatus.AWAITING_SIGNATURES)
+
+    def signed(side: str) -> Exists:
+        return Exists(Signature.objects.filter(negotiation=OuterRef("pk"), side=side))
+
+    def for_(action: str) -> QuerySet[Organisation]:
+        return permitted_organisations(user, action)
+
+    groups = [
+        (
+            "To challenge or agree",
+            is_open.filter(
+                proposer__in=for_("agreements.agree"), last_kind__in=[StepKind.PROPOSAL, StepKind.REVISION]
+            ),
+        ),
+        (
+            "To revise after a challenge",
+            is_open.filter(proposer__in=for_("agreements.propose"), last_kind=StepKind.CHALLENGE),
+        ),
+        (
+            "To sign for your organisation",
+            awaiting.filter(proposer__in=for_("agreements.propose")).exclude(signed(Side.PROPOSER)),
+        ),
+        (
+            "To sign a reward grant for the department",
+            awaiting.filter(
+                proposer__in=for_("agreements.approve_grant"),
+                kind=NegotiationKind.LOCAL_PSA,
+                local_psa__reward_grant__gt=0,
+            ).exclude(signed(Side.DEPARTMENT)),
+        ),
+    ]
+    return [(label, list(found[:100])) for label, found in groups]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from localstat.agreements import services
+from localstat.agreements import selectors, services
 from localstat.agreements.choices import NegotiationStatus
 from localstat.agreements.errors import AgreementError
 from localstat.agreements.models import Flexibility, LocalPSA, Negotiation
@@ -66,8 +66,11 @@ def test_a_reward_grant_needs_the_departments_signature_too(assessed: Any) -> No
     negotiation = _propose(assessed)
     _sign(assessed, negotiation)
     negotiation.refresh_from_db()
-    # Both sides have signed, but the reward grant waits for the department
+    # Both sides have signed, but the reward grant waits for the department, and the department is told so
     assert negotiation.status == NegotiationStatus.AWAITING_SIGNATURES
+    waiting = dict(selectors.waiting_for(assessed.ada))
+    assert waiting["To sign a reward grant for the department"] == [negotiation]
+    assert dict(selectors.waiting_for(assessed.morgan))["To sign a reward grant for the department"] == []
     with pytest.raises(NotPermitted):
         services.sign_agreement(
             negotiation=negotiation, side="department", job_title="x", acting_user=assessed.morgan

@@ -180,9 +180,20 @@ def test_the_home_page_lists_negotiations_in_a_fixed_number_of_queries(
     for _ in range(3):
         propose_ae(assessed)
     client = _client(assessed.morgan)
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(16):
         page = client.get(reverse("agreements:home")).content.decode()
-    assert page.count("Four-hour A&amp;E waits at Ashford") == 3
+    assert page.count("Four-hour A&amp;E waits at Ashford") == 6  # in the table, and waiting for Morgan
+
+
+def test_the_home_page_says_whose_step_is_next(assessed: Any) -> None:
+    negotiation = propose_ae(assessed)
+    home = reverse("agreements:home")
+    assert "To challenge or agree" in _client(assessed.morgan).get(home).content.decode()
+    assert "Waiting for you" not in _client(assessed.uma).get(home).content.decode()
+    client = _client(assessed.morgan)
+    client.post(reverse("agreements:challenge", args=[negotiation.pk]), {"comment": "Why?"})
+    assert "To revise after a challenge" in _client(assessed.uma).get(home).content.decode()
+    assert "Waiting for you" not in client.get(home).content.decode()
 
 
 @pytest.mark.parametrize("name", ["agreements:home", "agreements:goals_lacking", "agreements:export"])

@@ -50,6 +50,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "statuses": NegotiationStatus.choices,
             "status": status,
             "can_propose": can_propose.exists(),
+            "waiting": [(label, found) for label, found in selectors.waiting_for(request.user) if found],
         },
     )
 
