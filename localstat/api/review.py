@@ -508,6 +508,18 @@ def hold_meeting(request: HttpRequest, pk: int, payload: HeldIn) -> dict[str, An
     return _meeting_out(meeting)
 
 
+@router.post(
+    "/meetings/{pk}/cancel", response=MeetingOut, summary="Cancel a scheduled meeting, with the reason"
+)
+def cancel_meeting(request: HttpRequest, pk: int, payload: DropIn) -> dict[str, Any]:
+    meeting = _meeting(request, pk)
+    try:
+        services.cancel_meeting(meeting=meeting, reason=payload.reason, acting_user=request.user)
+    except (NotPermitted, ValidationError) as error:
+        raise _refused(error) from None
+    return _meeting_out(meeting)
+
+
 @router.post("/meetings/{pk}/follow-up", response=MeetingOut, summary="Issue the follow-up note")
 def issue_follow_up(request: HttpRequest, pk: int) -> dict[str, Any]:
     meeting = _meeting(request, pk)

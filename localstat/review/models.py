@@ -118,6 +118,7 @@ class Meeting(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     follow_up_reminded_on = models.DateField(null=True, blank=True)
+    cancelled_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -546,6 +546,32 @@ def hold_meeting(*, meeting: Meeting, held_on: date | None = None, acting_user: 
 
 
 @transaction.atomic
+def cancel_meeting(*, meeting: Meeting, reason: str, acting_user: Actor) -> Meeting:
+    """A scheduled meeting that will not take place: the reason is kept, its open actions wait for the
+    next meeting (a cancelled meeting carries nothing over), and the next meeting is scheduled."""
+    _recording(meeting, acting_user)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise ReviewError(
+            f"{meeting} is {meeting.get_status_display().lower()}: only a scheduled meeting is cancelled."
+        )
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_reason = _text(reason, "why the meeting is cancelled")
+    meeting.save(update_fields=["status", "cancelled_reason", "updated_at"])
+    record_event(
+        actor=acting_user,
+        action="review.cancel_meeting",
+        subject=meeting,
+        summary=f"Cancelled: {meeting.cancelled_reason[:200]}",
+    )
+    if (
+        meeting.cycle.ended_on is None
+        and not meeting.cycle.meetings.filter(number__gt=meeting.number).exists()
+    ):
+        schedule_next_meeting(cycle=meeting.cycle, acting_user=None)
+    return meeting
+
+
+@transaction.atomic
 def issue_follow_up(*, meeting: Meeting, at: datetime | None = None, acting_user: Actor) -> Meeting:
     """The follow-up note (CitiStat: within 2 days): every action, commitment and the data required next time."""
     _recording(meeting, acting_user)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:pk>/record/<str:what>/", views.meeting_record, name="meeting_record"),
     path("meetings/<int:pk>/held/", views.meeting_held, name="meeting_held"),
+    path("meetings/<int:pk>/cancel/", views.meeting_cancel, name="meeting_cancel"),
     path("meetings/<int:pk>/briefing/", views.briefing_page, name="briefing"),
     path("meetings/<int:pk>/briefing.pdf", views.briefing_pdf, name="briefing_pdf"),
     path("meetings/<int:pk>/briefing/issue/", views.briefing_issue, name="briefing_issue"),

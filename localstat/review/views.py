@@ -287,6 +287,23 @@ def _readable_briefing(request: HttpRequest, meeting: Meeting) -> Briefing | Non
 
 
 @login_required
+@require_POST
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    try:
+        services.cancel_meeting(
+            meeting=meeting, reason=request.POST.get("reason", ""), acting_user=request.user
+        )
+    except (PermissionDenied, ValidationError) as error:
+        _fail(request, error)
+    else:
+        messages.success(
+            request, "The meeting is cancelled and the next one scheduled; open actions wait for it."
+        )
+    return redirect("review:meeting", pk=pk)
+
+
+@login_required
 def briefing_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     briefing = _readable_briefing(request, meeting)

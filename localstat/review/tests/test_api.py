@@ -159,3 +159,13 @@ def test_commitments_recognition_and_dropped_actions_over_the_api(reviewed, clie
         ).status_code
         == 403
     )
+
+
+def test_the_secretariat_cancels_a_meeting_over_the_api_with_a_reason(reviewed, client) -> None:
+    client.force_login(reviewed.morgan)
+    url = f"/api/reviews/meetings/{reviewed.first.pk}/cancel"
+    assert client.post(url, {"reason": ""}, content_type="application/json").status_code == 400
+    assert (
+        client.post(url, {"reason": "Major incident"}, content_type="application/json").json()["status"]
+        == "cancelled"
+    )

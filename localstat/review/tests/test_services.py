@@ -262,3 +262,24 @@ def test_the_briefing_names_an_agreed_target_off_its_trajectory(reviewed) -> Non
         f"Bramley Hospital: A&E: seen within 4 hours is off track against the trajectory of target "
         f"{target.reference} (90.7% against a milestone of 94.0%)."
     ]
+
+
+def test_a_cancelled_meeting_keeps_its_reason_carries_nothing_and_schedules_the_next(reviewed) -> None:
+    _held_with_action(reviewed, reviewed.first)
+    with pytest.raises(ReviewError, match="Enter why the meeting is cancelled"):
+        services.cancel_meeting(meeting=reviewed.first, reason=" ", acting_user=reviewed.morgan)
+    with pytest.raises(NotPermitted):
+        services.cancel_meeting(meeting=reviewed.first, reason="Snow", acting_user=reviewed.charlie)
+    services.cancel_meeting(
+        meeting=reviewed.first, reason="Major incident declared", acting_user=reviewed.morgan
+    )
+    reviewed.first.refresh_from_db()
+    assert (reviewed.first.status, reviewed.first.cancelled_reason) == (
+        "cancelled",
+        "Major incident declared",
+    )
+    second = Meeting.objects.get(cycle=reviewed.cycle, number=2)
+    assert Action.objects.get().carried_over == 0
+    assert [a.action.description for a in agenda_for(second).open_actions] == [
+        "Open the second triage stream"
+    ]
