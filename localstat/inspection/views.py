@@ -112,6 +112,13 @@ def plan(request: HttpRequest) -> HttpResponse:
             "tiers": tiers,
             "tier": tier,
             "rows": [r for r in rows if not tier or r["tier"] == tier],
+            "awaiting": CapacityAssessment.objects.filter(
+                status=CapacityStatus.AWAITING_VERIFICATION,
+                unit__in=permitted_organisations(request.user, "inspection.inspect"),
+            )
+            .select_related("unit")
+            .prefetch_related("scores")
+            .order_by("assessed_on", "id")[:50],
         },
     )
 

@@ -152,6 +152,7 @@ def test_a_unit_manager_self_assesses_and_an_inspector_verifies(client, inspecte
     assert client.get(f"/inspection/capacity/{own.pk}/verify/").status_code == 404
     assert client.get("/inspection/units/U2/self-assessment/").status_code == 404
     client.force_login(inspected.ines)
+    assert f"/inspection/capacity/{own.pk}/verify/" in client.get("/inspection/").content.decode()
     form = client.get(f"/inspection/capacity/{own.pk}/verify/").content.decode()
     assert "The unit&#x27;s own scores" in form
     client.post(f"/inspection/capacity/{own.pk}/verify/", _scores_post(3))
@@ -212,3 +213,24 @@ def test_a_unit_page_outside_the_chain_is_not_found(client, inspected):
     client.force_login(inspected.olga)  # Bramley's submitter
     assert client.get("/inspection/units/U1/").status_code == 404
     assert client.get(f"/inspection/capacity/{CapacityAssessment.objects.get().pk}/").status_code == 404
+
+
+def test_the_public_list_and_a_unit_page_read_in_a_fixed_number_of_queries(
+    client, inspected, django_assert_max_num_queries
+):
+    for day in (1, 2, 3):
+        record_inspection(
+            unit=inspected.u4,
+            visited_on=date(2019, 4, day),
+            judgement="good",
+            summary="Fine.",
+            scope="A&E.",
+            findings=[FindingSpec(kind="local_outcome", subject="x", rating="met", evidence="y")],
+            publish=True,
+            acting_user=inspected.ines,
+        )
+    with django_assert_max_num_queries(6):
+        assert client.get("/inspection/published/").status_code == 200
+    client.force_login(inspected.ines)
+    with django_assert_max_num_queries(40):
+        assert client.get("/inspection/units/U4/").status_code == 200
