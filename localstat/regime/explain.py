@@ -89,6 +89,8 @@ def evidence_lines(evidence: dict[str, Any]) -> list[str]:
         prefix = ""
         if key.startswith("withdraw_when:"):
             prefix, key = "withdrawal test, ", key.removeprefix("withdraw_when:")
+        elif key.startswith("exit_when:"):
+            prefix, key = "exit criteria, ", key.removeprefix("exit_when:")
         code, _, metric = key.rpartition("::")
         if isinstance(value, dict) and "values" in value:
             shown = ", ".join(
