@@ -21,6 +21,7 @@ from localstat.inspection.choices import CapacitySource, Component
 from localstat.inspection.errors import InspectionError
 from localstat.inspection.models import AuditMark, CapacityAssessment, Inspection
 from localstat.inspection.prefill import prefill_for
+from localstat.inspection.rules import preview_rules
 from localstat.returns.models import Collection
 
 router = Router(tags=["inspection"])
@@ -520,5 +521,79 @@ def create_audit_mark(request: HttpRequest, payload: AuditMarkIn) -> Status:
             "returns": mark.returns,
             "outcome": mark.outcome,
             "findings": mark.findings,
+        },
+    )
+
+
+class RulesIn(Schema):
+    text: str = Field(description="The rules file (YAML, docs/inspection-rules.md).")
+    note: str = Field(default="", description="What changed from the version before.")
+
+
+class PreviewTierOut(Schema):
+    tier: str
+    before: int
+    after: int
+
+
+class PreviewOut(Schema):
+    as_of: date
+    moved: int
+    sooner: int
+    later: int
+    tiers: list[PreviewTierOut]
+
+
+def _own_inspectorate(request: HttpRequest, code: str) -> Organisation:
+    inspectorate = selectors.inspectorates().filter(code=code).first()
+    if inspectorate is None or not can(request.user, "inspection.publish_rules", inspectorate):
+        raise HttpError(404, f"No inspectorate {code!r} whose rules you may publish.")
+    return inspectorate
+
+
+@router.post(
+    "/rules/{code}/preview",
+    response=PreviewOut,
+    auth=django_auth,
+    summary="What publishing these rules would change in the plan (nothing is published)",
+)
+def preview(request: HttpRequest, code: str, payload: RulesIn) -> dict[str, Any]:
+    inspectorate = _own_inspectorate(request, code)
+    try:
+        found = preview_rules(inspectorate, payload.text, today())
+    except InspectionError as error:
+        raise _refused(error) from None
+    return {
+        "as_of": found.as_of,
+        "moved": found.moved_count,
+        "sooner": found.sooner,
+        "later": found.later,
+        "tiers": found.tiers,
+    }
+
+
+@router.post(
+    "/rules/{code}",
+    response={201: RulesOut},
+    auth=django_auth,
+    summary="Publish an inspectorate's next rules version",
+)
+def publish(request: HttpRequest, code: str, payload: RulesIn) -> Status:
+    inspectorate = _own_inspectorate(request, code)
+    try:
+        published = services.publish_inspection_rules(
+            inspectorate=inspectorate, text=payload.text, note=payload.note, acting_user=request.user
+        )
+    except (InspectionError, NotPermitted) as error:
+        raise _refused(error) from None
+    return Status(
+        201,
+        {
+            "inspectorate": inspectorate.code,
+            "version": published.version,
+            "published_at": published.published_at,
+            "note": published.note,
+            "text": published.text,
+            "rules": published.rules,
         },
     )

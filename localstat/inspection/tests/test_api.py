@@ -140,3 +140,27 @@ def test_the_prefill_and_an_audit_mark_over_the_api(client, inspected):
     assert mark.json()["returns"] == 12
     backtest = client.get("/api/inspection/backtest").json()
     assert backtest["start"] == str(date(2017, 4, 1))
+
+
+def test_an_inspector_previews_then_publishes_rules_over_the_api(client, inspected):
+    from localstat.inspection.tests.conftest import RULES_FILE
+
+    text = RULES_FILE.read_text().replace("at_most: 1.5", "at_most: 9")
+    _as(client, inspected.ines)
+    preview = client.post(
+        "/api/inspection/rules/CQC/preview", {"text": text}, content_type="application/json"
+    )
+    assert preview.status_code == 200
+    assert preview.json()["moved"] == 3
+    bad = client.post("/api/inspection/rules/CQC", {"text": "tiers: ["}, content_type="application/json")
+    assert bad.status_code == 400
+    published = client.post(
+        "/api/inspection/rules/CQC", {"text": text, "note": "Wider"}, content_type="application/json"
+    )
+    assert published.status_code == 201
+    assert published.json()["version"] == 2
+    # the department's analyst may not publish the inspectorate's rules
+    refused = _as(client, inspected.ada).post(
+        "/api/inspection/rules/CQC", {"text": text + "\n"}, content_type="application/json"
+    )
+    assert refused.status_code == 404
