@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 
+from localstat.chain.models import Service
 from localstat.demo import pipeline
+from localstat.demo.pipeline import DEMO_PASSWORD
+from localstat.publication.services import freeze_release, schedule_release
 
 AXE = Path(django_settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -93,6 +98,21 @@ def test_a_citizen_finds_their_hospital_reads_its_ae_performance_compares_it_and
     assert row.locator("td").first.inner_text() == (str(best) if best == worst else f"{best} to {worst}")
 
 
+def serious_violations(page) -> list[str]:
+    """axe-core's serious and critical violations of the WCAG 2.0–2.2 A and AA rules on the page."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {
+                runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
+            });
+            return result.violations
+                .filter(v => v.impact === 'serious' || v.impact === 'critical')
+                .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
+        }"""
+    )
+
+
 @pytest.mark.browser
 def test_every_public_page_template_has_no_serious_or_critical_accessibility_violation(
     demo_site, browser
@@ -103,17 +123,29 @@ def test_every_public_page_template_has_no_serious_or_critical_accessibility_vio
         response = page.goto(f"{demo_site.url}{url}")
         assert response is not None
         assert response.status == 200, url
-        page.add_script_tag(path=str(AXE))
-        violations = page.evaluate(
-            """async () => {
-                const result = await axe.run(document, {
-                    runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']},
-                });
-                return result.violations
-                    .filter(v => v.impact === 'serious' || v.impact === 'critical')
-                    .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`);
-            }"""
-        )
-        if violations:
+        if violations := serious_violations(page):
             found[url] = violations
+    assert found == {}
+
+    # and the signed-in pages of releases: management, pre-release access and an embargoed release
+    release = schedule_release(
+        service=Service.objects.get(code="health"),
+        title="April 2019, corrected",
+        publish_at=timezone.now() + timedelta(days=7),
+        acting_user=None,
+        change_note="Nothing changed: announced to show the calendar.",
+    )
+    freeze_release(release=release, acting_user=None)
+    page.goto(f"{demo_site.url}/")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Username").fill("analyst")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for url in ("/releases/manage/", "/releases/pre-release/", "/releases/health/2/"):
+        response = page.goto(f"{demo_site.url}{url}")
+        assert response is not None
+        assert response.status == 200, url
+        if violations := serious_violations(page):
+            found[url] = violations
+    assert "Pre-release access: not to be shared before" in page.content()
     assert found == {}
