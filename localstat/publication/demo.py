@@ -1,12 +1,17 @@
-"""Demo step: publish the assessed demo chains, so the public pages (``/units/RBD/``) show them."""
+"""Demo step: publish the assessed demo chains, so the public pages (``/units/RBD/``) show them, and
+announce Health's next release so the release calendar and ``/releases/manage/`` have one to show."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from localstat.chain.demo import DEMO_AREA
 from localstat.chain.models import Service
 from localstat.demo.pipeline import DemoContext, DemoStep
-from localstat.publication.services import publish_release, schedule_release
+from localstat.publication.services import grant_pre_release_access, publish_release, schedule_release
 
 
 def publish_demo(context: DemoContext) -> None:
@@ -25,6 +30,28 @@ def publish_demo(context: DemoContext) -> None:
             f"      {service.name} release {release.number}: {release.values} values, "
             f"{release.judgements} judgements"
         )
+    health = Service.objects.filter(code="health").first()
+    if health is None or not health.releases.exists():
+        return
+    announced = schedule_release(
+        service=health,
+        title="Performance to May 2019",
+        publish_at=(now + timedelta(days=28)).replace(hour=9, minute=30, second=0, microsecond=0),
+        run=run,
+        acting_user=None,
+    )
+    manager = get_user_model().objects.filter(username=f"manager.{DEMO_AREA}").first()
+    if manager is not None:
+        grant_pre_release_access(
+            release=announced,
+            person=manager,
+            reason="Briefs the area's board the day before publication",
+            acting_user=None,
+        )
+    context.progress(
+        f"      Health release {announced.number} announced for {announced.publish_at:%d %B %Y %H:%M}"
+        + (f", pre-release access for {manager.get_username()}" if manager else "")
+    )
 
 
 STEPS = [

@@ -38,6 +38,10 @@ def test_the_demo_publishes_its_nhs_chain(db: None) -> None:
     # Its March 2019 return awaits approval in the demo, so the newest published value is shown too.
     assert "Latest published value (February 2019)" in text
     assert Release.objects.filter(service__code="health", status=ReleaseStatus.PUBLISHED).exists()
+    # and Health's next release is announced, with pre-release access for the Q70 area's manager
+    announced = Release.objects.get(service__code="health", status=ReleaseStatus.SCHEDULED)
+    assert list(announced.pre_release_access.values_list("person__username", flat=True)) == ["manager.Q70"]
+    assert "Performance to May 2019" in Client().get("/releases/").content.decode()
 
 
 def test_release_schedule_freeze_grant_and_publish_from_the_command_line(assessed, capsys) -> None:
