@@ -25,6 +25,7 @@ from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
+from localstat.core import bulk
 from localstat.core.audit import record_event
 from localstat.core.clock import today
 from localstat.engine.regime import LEVELS, RegimeRulesError, RuleSet, evaluate_rules, regime_rules
@@ -613,37 +614,42 @@ def raise_exception_alerts(record: RuleSetRecord, rules: RuleSet, as_of: date) -
 
 
 def _store_payments(record: RuleSetRecord, rules: RuleSet, payments: pl.DataFrame) -> tuple[int, int]:
-    """Each new period's payment, all or nothing; a period already computed is never recomputed."""
+    """Each new period's payment, all or nothing, in one bulk insert; a period already computed is
+    never recomputed."""
     if payments.height == 0:
         return 0, 0
-    existing = set(
-        Payment.objects.filter(operator=record.operator, service=record.service).values_list(
-            "rule_id", "organisation_id", "period"
-        )
+    existing = bulk.read_frame(
+        f'SELECT rule_id, organisation_id, period FROM "{Payment._meta.db_table}" '
+        "WHERE operator_id = %s AND service_id = %s",
+        [record.operator_id, record.service_id],
+        {"rule_id": pl.String, "organisation_id": pl.Int64, "period": pl.Date},
+    )
+    new = (
+        payments.filter(pl.col("organisation_id").is_not_null())
+        .rename({"rule": "rule_id"})
+        .join(existing, on=["rule_id", "organisation_id", "period"], how="anti")
     )
     titles = {rule.id: rule.title for rule in rules.rules}
-    new = [
-        Payment(
-            organisation_id=org_id,
-            service=record.service,
-            operator=record.operator,
-            rule_set=record,
-            rule_id=rule_id,
-            scheme=titles[rule_id],
-            period=period,
-            earned=earned,
-            amount_due=Decimal(str(amount)).quantize(Decimal("0.01")),
-            evidence=_evidence(evidence),
-        )
-        for rule_id, org_id, period, earned, amount, evidence in payments.filter(
-            pl.col("organisation_id").is_not_null()
-        )
-        .select("rule", "organisation_id", "period", "earned", "amount", "evidence")
-        .iter_rows()
-        if (rule_id, org_id, period) not in existing
-    ]
-    Payment.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-    return len(new), sum(1 for p in new if p.earned)
+    rows = new.select(
+        pl.col("organisation_id"),
+        pl.lit(record.service_id, dtype=pl.Int64).alias("service_id"),
+        pl.lit(record.operator_id, dtype=pl.Int64).alias("operator_id"),
+        pl.lit(record.pk, dtype=pl.Int64).alias("rule_set_id"),
+        pl.col("rule_id"),
+        pl.col("rule_id").replace_strict(titles, return_dtype=pl.String).alias("scheme"),
+        pl.col("period"),
+        pl.col("earned"),
+        pl.col("amount").round(2).alias("amount_due"),
+        pl.lit(None, dtype=pl.Float64).alias("amount_paid"),
+        pl.col("evidence"),
+        pl.lit(Decision.OPEN.value).alias("status"),
+        pl.lit("").alias("reason"),
+        pl.lit(None, dtype=pl.Int64).alias("decided_by_id"),
+        pl.lit(None, dtype=pl.Datetime(time_zone="UTC")).alias("decided_at"),
+        pl.lit(bulk.utc_now()).alias("created_at"),
+    )
+    bulk.insert_frame(Payment._meta.db_table, rows, ignore_conflicts=True)
+    return new.height, int(new["earned"].sum())
 
 
 def evaluate_regimes(*, as_of: date | None = None, acting_user: Actor = None) -> list[RegimeEvaluation]:
