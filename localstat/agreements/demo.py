@@ -407,7 +407,7 @@ def build_agreements(context: DemoContext) -> None:
     statuses = selectors.trajectory_status([Organisation.objects.get(code=PROVIDER).pk], context.as_of)
     (provider_status,) = [s for s in next(iter(statuses.values())) if s.indicator == "AE4H_T1"]
     context.progress(
-        f"      {school.reference}: {SCHOOL} KS2 {school_item.level} agreed ({school_item.get_verdict_display().lower()}); "
+        f"      {school.reference}: {SCHOOL} KS2 {school_item.level:.1f}% agreed ({school_item.get_verdict_display().lower()}); "
         f"{provider.reference}: {PROVIDER} type 1 trajectory {provider_status.status.replace('_', ' ')}; "
         f"{lpsa.reference}: Local PSA reward £{assessment.total:,.0f} of £2,400,000; "
         f"{lacking} goal(s) without an owner, plan or timescale"
