@@ -164,3 +164,26 @@ def test_the_department_decides_each_freedom_once_with_its_reason(assessed: Any)
         services.request_flexibility(
             local_psa=negotiation.local_psa, description="Fewer returns", barrier="", acting_user=assessed.uma
         )
+
+
+def test_the_tick_assesses_an_ended_local_psa_once(assessed: Any) -> None:
+    from localstat.agreements.models import RewardAssessment
+    from localstat.agreements.tick import assess_ended_local_psas
+
+    negotiation = _propose(assessed)
+    _sign(assessed, negotiation)
+    # Not yet signed by the department: nothing to assess
+    assert assess_ended_local_psas(date(2019, 4, 30)) == "0 ended Local PSA reward(s) assessed"
+    services.sign_agreement(
+        negotiation=negotiation, side="department", job_title="DD", acting_user=assessed.ada
+    )
+    # Before its end (31 March 2019) nothing; after it, once
+    assert assess_ended_local_psas(date(2019, 3, 31)) == "0 ended Local PSA reward(s) assessed"
+    assert assess_ended_local_psas(date(2019, 4, 30)) == "1 ended Local PSA reward(s) assessed"
+    assert assess_ended_local_psas(date(2019, 5, 1)) == "0 ended Local PSA reward(s) assessed"
+    assessment = RewardAssessment.objects.get()
+    assert (assessment.as_of, assessment.total, assessment.assessed_by) == (
+        date(2019, 4, 30),
+        Decimal("380000.00"),
+        None,
+    )
