@@ -49,6 +49,13 @@ def _plain_static_files(settings: Any) -> None:
 @pytest.fixture(autouse=True)
 def _analytics_in_a_temporary_folder(settings: Any, tmp_path: Any) -> None:
     settings.LOCALSTAT_ANALYTICS_DIR = tmp_path / "analytics"
+    # Public pages are cached by release and import jobs note progress by id; a test database reuses ids
+    # and times, and the SQLite and PostgreSQL passes run side by side, so every test has its own folders.
+    from localstat.publication import stamp
+
+    settings.LOCALSTAT_PAGE_CACHE_DIR = tmp_path / "page-cache"
+    settings.VAR_DIR = tmp_path / "var"
+    stamp.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -48,9 +48,8 @@ def _person(
         chain.add_membership(
             user=user, organisation=Organisation.objects.get(code=code), role=role, acting_user=None
         )
-    # Not yet in the demo's login list (``context.add_login``): the README's tour table and the demo's own
-    # tests own that list, and the integrator adds these there. Their password is the demo's.
-    del context, description
+    code, role = roles[0]
+    context.add_login(username=username, role=role, organisation_code=code, description=description)
     return user
 
 

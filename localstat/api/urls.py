@@ -8,6 +8,7 @@ from localstat.api.assessment import router as assessment_router
 from localstat.api.chain import router as chain_router
 from localstat.api.framework import router as framework_router
 from localstat.api.inspection import router as inspection_router
+from localstat.api.publication import router as publication_router
 from localstat.api.regime import router as regime_router
 from localstat.api.returns import router as returns_router
 from localstat.api.review import router as review_router
@@ -29,3 +30,4 @@ api.add_router("/agreements/", agreements_router)
 api.add_router("/inspection/", inspection_router)
 api.add_router("/regime/", regime_router)
 api.add_router("/reviews/", review_router)
+api.add_router("/public/", publication_router)

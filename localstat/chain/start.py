@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Q
+from django.urls import reverse
 
 from localstat.chain.access import roles_of
 from localstat.chain.choices import ChainRole, Role
@@ -21,6 +22,44 @@ class StartSection:
     caption: str
     organisations: list[Organisation] = field(default_factory=list)
     columns: tuple[str, ...] = ()
+    #: (text, url): the work waiting for this role elsewhere in LocalStat.
+    links: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _links_for(role: str, organisation: Organisation) -> list[tuple[str, str]]:
+    """Where each role's work is, by URL name only: the chain imports none of the apps built on it."""
+    code = organisation.code
+    if role == Role.DEPARTMENT_ANALYST:
+        return [
+            ("Proposals from the trigger rules awaiting your decision", reverse("regime:proposals")),
+            ("Units reaching you by exception", reverse("regime:exceptions")),
+            ("Local agreements and reward grants to sign off", reverse("agreements:home")),
+            ("Releases: announce, freeze and publish", reverse("manage_releases")),
+        ]
+    if role == Role.PERFORMANCE_MANAGER:
+        return [
+            ("Proposals awaiting your decision", reverse("regime:proposals")),
+            ("Interventions you own", reverse("regime:interventions")),
+            (
+                "Performance reviews: meetings to record, follow-up notes and overdue actions",
+                reverse("review:secretariat"),
+            ),
+            ("Local agreements waiting for your step", reverse("agreements:home")),
+            ("Goals without an owner, a plan or a timescale", reverse("agreements:goals_lacking")),
+        ]
+    if role == Role.CHALLENGER:
+        return [("Your reviews to challenge: briefings to mark and issue", reverse("review:challenger"))]
+    if role in (Role.UNIT_SUBMITTER, Role.UNIT_MANAGER):
+        return [
+            ("Your freedoms and rewards, and why", reverse("regime:organisation", args=[code])),
+            ("Your review actions", reverse("review:my_actions")),
+            ("Review history", reverse("review:unit_history", args=[code])),
+            ("Agreements and accountability", reverse("agreements:organisation", args=[code])),
+            ("Inspections and capacity self-assessment", reverse("inspection:unit", args=[code])),
+        ]
+    if role == Role.INSPECTOR:
+        return [("Your inspection plan: each unit's next inspection and why", reverse("inspection:plan"))]
+    return []
 
 
 def _tier_with_counts(tier_links_filter: Q) -> list[Organisation]:
@@ -100,4 +139,6 @@ def start_sections(user: AbstractBaseUser | AnonymousUser) -> list[StartSection]
                     (),
                 )
             )
+    for section in sections:
+        section.links = _links_for(section.role, section.organisation)
     return sections

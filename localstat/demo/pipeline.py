@@ -128,6 +128,8 @@ def build_demo(
     context = DemoContext(
         seed=seed, scale=scale, as_of=DEMO_AS_OF, rng=np.random.default_rng(seed), progress=progress
     )
+    # Every step reads "today" from the one clock, so the build date is set before the first step runs.
+    set_reference_date(DEMO_AS_OF, reason=f"demo built with seed {seed} at {scale} scale")
     steps = discover_steps()
     for number, step in enumerate(steps, start=1):
         progress(f"[{number}/{len(steps)}] {step.description}")
@@ -135,7 +137,6 @@ def build_demo(
         with transaction.atomic():
             step.run(context)
         progress(f"      done in {time.perf_counter() - step_started:.1f} s")
-    set_reference_date(DEMO_AS_OF, reason=f"demo built with seed {seed} at {scale} scale")
     return DemoBuild.objects.create(
         seed=seed,
         scale=scale,

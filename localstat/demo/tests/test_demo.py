@@ -92,6 +92,6 @@ def test_the_login_lines_have_the_documented_shape(demo, capsys) -> None:
     call_command("demo", "--logins")
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines == login_lines()
-    assert len(lines) == 7
+    assert len(lines) == 11
     for line in lines:
         assert re.fullmatch(r"login: \S+  password: \S+  role: \S+  organisation: \S+", line), line
