@@ -35,6 +35,7 @@ def _links_for(role: str, organisation: Organisation) -> list[tuple[str, str]]:
             ("Units reaching you by exception", reverse("regime:exceptions")),
             ("Local agreements and reward grants to sign off", reverse("agreements:home")),
             ("Releases: announce, freeze and publish", reverse("manage_releases")),
+            ("Releases you may read before publication", reverse("pre_release")),
         ]
     if role == Role.PERFORMANCE_MANAGER:
         return [
@@ -46,6 +47,7 @@ def _links_for(role: str, organisation: Organisation) -> list[tuple[str, str]]:
             ),
             ("Local agreements waiting for your step", reverse("agreements:home")),
             ("Goals without an owner, a plan or a timescale", reverse("agreements:goals_lacking")),
+            ("Releases you may read before publication", reverse("pre_release")),
         ]
     if role == Role.CHALLENGER:
         return [("Your reviews to challenge: briefings to mark and issue", reverse("review:challenger"))]

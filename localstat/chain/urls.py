@@ -3,7 +3,6 @@ from django.urls import path
 from localstat.chain import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("start/", views.start, name="start"),
     path("organisations/", views.directory, name="directory"),
     path("organisations/<str:code>/", views.organisation_detail, name="organisation"),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -15,17 +15,6 @@ from localstat.chain.models import ContextValue, Membership, Organisation, Servi
 from localstat.chain.services import move_unit
 from localstat.chain.start import start_sections
 from localstat.core.clock import today
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("start")
-    current = selectors.links_current_on(None)
-    services = Service.objects.annotate(
-        units=Count("chain_links", filter=Q(chain_links__in=current.filter(role=ChainRole.FRONT_LINE_UNIT))),
-        tier=Count("chain_links", filter=Q(chain_links__in=current.filter(role=ChainRole.INTERMEDIATE_TIER))),
-    ).order_by("name")
-    return render(request, "chain/home.html", {"services": services})
 
 
 @login_required

@@ -4,7 +4,7 @@ from localstat.publication import views
 
 urlpatterns = [
     # The public home: `/` once the project's URLs point there (see the publication's tests/urls.py).
-    path("", views.home, name="public_home"),
+    path("", views.home, name="home"),
     path("search/", views.search, name="public_search"),
     path("units/<str:code>/", views.unit, name="public_unit"),
     path("units/<str:code>/compare/", views.compare, name="public_compare"),

@@ -40,7 +40,6 @@ STEPS = ("chain", "framework", "returns", "assessment", "publication")
 
 @pytest.fixture
 def demo_site(site, settings, monkeypatch):
-    settings.ROOT_URLCONF = "localstat.publication.tests.urls"  # `/` is the publication's home
     every = pipeline.discover_steps()
     monkeypatch.setattr(pipeline, "discover_steps", lambda: [step for step in every if step.name in STEPS])
     pipeline.build_demo(seed=2004, scale="small", progress=lambda message: None)

@@ -14,7 +14,6 @@ CORRECTION = b"unit,indicator,period,numerator,denominator\nU3,AE4H,2019-03-01,9
 
 
 def test_the_public_home_links_search_league_tables_areas_downloads_and_releases(published, settings) -> None:
-    settings.ROOT_URLCONF = "localstat.publication.tests.urls"
     page = Client().get("/").content.decode()
     for link in (
         'action="/search/"',
