@@ -398,7 +398,9 @@ def list_rewards(request: HttpRequest, filters: Query[UnitFilter]) -> list[dict[
     ]
 
 
-def _payment(p: Payment) -> dict[str, Any]:
+def _payment(p: Payment, in_chain: bool = True) -> dict[str, Any]:
+    """A payment; its evidence (values from judgements that may not be released yet) only for the
+    people in the unit's chain."""
     return {
         "id": p.pk,
         "organisation": p.organisation.code,
@@ -412,7 +414,7 @@ def _payment(p: Payment) -> dict[str, Any]:
         "amount_paid": p.amount_paid,
         "status": p.status,
         "reason": p.reason,
-        "evidence": p.evidence,
+        "evidence": p.evidence if in_chain else {},
     }
 
 
@@ -436,7 +438,17 @@ def list_payments(request: HttpRequest, filters: Query[PaymentFilter]) -> list[d
         payments = payments.filter(period=filters.period)
     if filters.status:
         payments = payments.filter(status=filters.status)
-    return [_payment(p) for p in payments.order_by("-period", "organisation__code")[:LIMIT]]
+    shown = list(payments.order_by("-period", "organisation__code")[:LIMIT])
+    in_chain = (
+        set(
+            permitted_organisations(request.user, "regime.view_proposals")
+            .filter(pk__in={p.organisation_id for p in shown})
+            .values_list("pk", flat=True)
+        )
+        if request.user.is_authenticated and shown
+        else set()
+    )
+    return [_payment(p, p.organisation_id in in_chain) for p in shown]
 
 
 @router.post(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from localstat.engine.regime import Check, Conditions, Rule
 from localstat.regime.choices import FreedomKind
+
+if TYPE_CHECKING:
+    from localstat.regime.models import Proposal
 
 METRIC_WORDS = {
     "band": "band",
@@ -114,3 +117,15 @@ def evidence_lines(evidence: dict[str, Any]) -> list[str]:
         name = METRIC_WORDS.get(metric or key, _words(metric or key))
         lines.append(f"{prefix}{code + ' ' if code else ''}{name}: {shown}")
     return lines
+
+
+def grant_reason(proposal: Proposal, decision_reason: str = "") -> str:
+    """Why something was granted or withdrawn, in words fit for the public: the rule, its version, the
+    judged period and the decision's reason. The values the rule tested are not quoted: they come from
+    judgements that may not be released yet, and stay on the proposal for the people in the chain."""
+    words = f"{proposal.rule_title} ({proposal.rule_set.label}, rule {proposal.rule_id})"
+    if proposal.period is not None:
+        words += f", on the judgement of {proposal.period:%B %Y}"
+    if decision_reason:
+        words += f". Decision: {decision_reason}"
+    return words

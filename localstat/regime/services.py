@@ -45,7 +45,7 @@ from localstat.regime.choices import (
     RuleSetStatus,
 )
 from localstat.regime.errors import RegimeError
-from localstat.regime.explain import conditions_words, evidence_lines, freedom_words
+from localstat.regime.explain import conditions_words, freedom_words, grant_reason
 from localstat.regime.models import (
     ExceptionAlert,
     Freedom,
@@ -850,10 +850,9 @@ def _changes(proposal: Proposal, ends_on: Any, amount: Any) -> dict[str, Any]:
 
 def _apply(proposal: Proposal, terms: dict[str, Any], reason: str, acting_user: Actor) -> None:
     record = proposal.rule_set
-    why = "; ".join(evidence_lines(proposal.evidence))
-    because = f"{proposal.rule_title} ({record.label}, rule {proposal.rule_id}): {why}"
-    if reason:
-        because += f". Decision: {reason}"
+    # Public words: the rule, its version, the judged period and the decision, never the evidence's values,
+    # which may not be released yet; the values stay on the proposal for the people in the chain.
+    because = grant_reason(proposal, reason)
     if proposal.kind in INTERVENTION_PROPOSALS:
         _apply_intervention(proposal, terms, reason, acting_user)
     elif proposal.kind == ProposalKind.GRANT_FREEDOM:

@@ -295,11 +295,12 @@ def freedoms(request: HttpRequest) -> HttpResponse:
     visible = permitted_organisations(request.user, "regime.view_proposals")
     on = today()
     in_force = Freedom.objects.filter(selectors.in_force(on), organisation__in=visible)
-    earned = list(
-        in_force.filter(basis=FreedomBasis.EARNED)
-        .select_related("organisation", "indicator", "rule_set")
+    earned = [
+        {"f": f, "evidence": evidence_lines(f.proposal.evidence) if f.proposal_id else []}
+        for f in in_force.filter(basis=FreedomBasis.EARNED)
+        .select_related("organisation", "indicator", "rule_set", "proposal")
         .order_by("kind", "organisation__code")[:PAGE]
-    )
+    ]
     baseline = list(
         in_force.filter(basis=FreedomBasis.BASELINE)
         .values("title", "rule_set__title")
@@ -361,6 +362,17 @@ def payments(request: HttpRequest) -> HttpResponse:
         if chosen_period
         else []
     )
+    # The values a payment was computed from come from judgements that may not be released yet: only
+    # the people in the unit's chain read them; everyone reads who, how much, for what and the decision.
+    in_chain = (
+        set(
+            permitted_organisations(request.user, "regime.view_proposals")
+            .filter(pk__in={p.organisation_id for p in rows})
+            .values_list("pk", flat=True)
+        )
+        if request.user.is_authenticated and rows
+        else set()
+    )
     totals = {
         "due": sum(p.amount_due for p in rows),
         "paid": sum(p.amount_paid or 0 for p in rows),
@@ -370,7 +382,10 @@ def payments(request: HttpRequest) -> HttpResponse:
         request,
         "regime/payments.html",
         {
-            "rows": [{"p": p, "evidence": evidence_lines(p.evidence)} for p in rows],
+            "rows": [
+                {"p": p, "evidence": evidence_lines(p.evidence) if p.organisation_id in in_chain else []}
+                for p in rows
+            ],
             "periods": periods,
             "period": chosen_period,
             "totals": totals,

@@ -60,8 +60,9 @@ def test_confirming_no_further_targets_exempts_the_unit_so_it_cannot_be_given_a_
     assert freedom.basis == FreedomBasis.EARNED
     assert freedom.ends_on == date(2020, 4, 30)
     assert freedom.exemption.grounds == ExemptionGrounds.EARNED_FREEDOM
-    assert "AE4H" in freedom.reason
-    assert "version 1" in freedom.reason
+    # its public reason names the rule and the version; the values it read stay with the proposal
+    assert "version 1, rule no-further-targets" in freedom.reason
+    assert freedom.proposal.evidence["AE4H::value"] not in freedom.reason
     # and the framework refuses a new A&E target for Denton, naming the exemption
     with pytest.raises(FrameworkError, match="exempt"):
         framework.assign_target(
