@@ -53,11 +53,6 @@ class CycleForm(forms.Form):
         return [found[c] for c in codes]
 
 
-class ProbeForm(forms.Form):
-    probe = forms.BooleanField(required=False, label="Probe this in the meeting")
-    note = forms.CharField(required=False, widget=forms.Textarea, label="What to ask")
-
-
 class IssueForm(forms.Form):
     note = forms.CharField(required=False, widget=forms.Textarea, label="A note for the meeting (optional)")
 

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -272,22 +272,49 @@ def generate_briefing(*, meeting: Meeting, as_of: date | None = None, acting_use
 @transaction.atomic
 def mark_probe(*, item: BriefingItem, probe: bool, note: str = "", acting_user: Actor) -> BriefingItem:
     """The challenger marks (or unmarks) an item to probe in the meeting, with what to ask."""
-    cycle = item.briefing.meeting.cycle
-    _check_challenger(cycle, acting_user)
-    _draft(item.briefing.meeting)
-    item.probe = probe
-    item.probe_note = note.strip()
-    item.marked_by = acting_user if acting_user is not None and acting_user.is_authenticated else None  # type: ignore[assignment]
-    item.marked_at = timezone.now()
-    item.save(update_fields=["probe", "probe_note", "marked_by", "marked_at"])
-    record_event(
-        actor=acting_user,
-        action="review.mark_probe",
-        subject=item,
-        summary=f"{'Probe' if probe else 'Do not probe'}: {item.headline}",
-        data={"probe": probe, "note": item.probe_note},
-    )
+    mark_probes(briefing=item.briefing, marks={item.key: (probe, note)}, acting_user=acting_user)
+    item.refresh_from_db()
     return item
+
+
+@transaction.atomic
+def mark_probes(
+    *, briefing: Briefing, marks: Mapping[str, tuple[bool, str]], acting_user: Actor
+) -> list[BriefingItem]:
+    """The challenger marks what to probe across the briefing at once: ``marks`` maps each item's key
+    (stable across regenerations) to (probe, what to ask). Only the items whose mark changes are saved
+    and recorded; a key the briefing does not hold refuses the lot, and nothing changes."""
+    meeting = briefing.meeting
+    _check_challenger(meeting.cycle, acting_user)
+    _draft(meeting)
+    items = {i.key: i for i in briefing.items.filter(key__in=list(marks)).select_for_update()}
+    unknown = sorted(set(marks) - set(items))
+    if unknown:
+        raise ReviewError(
+            f"The briefing no longer holds {len(unknown)} of the items you marked (it was regenerated from newer "
+            "data): nothing was saved. Reload the briefing and mark them again."
+        )
+    marked_by = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    now = timezone.now()
+    changed = []
+    for key, (probe, note) in marks.items():
+        item = items[key]
+        if (item.probe, item.probe_note) == (bool(probe), note.strip()):
+            continue
+        item.probe, item.probe_note = bool(probe), note.strip()
+        item.marked_by = marked_by  # type: ignore[assignment]
+        item.marked_at = now
+        changed.append(item)
+    BriefingItem.objects.bulk_update(changed, ["probe", "probe_note", "marked_by", "marked_at"])
+    for item in changed:
+        record_event(
+            actor=acting_user,
+            action="review.mark_probe",
+            subject=item,
+            summary=f"{'Probe' if item.probe else 'Do not probe'}: {item.headline}",
+            data={"probe": item.probe, "note": item.probe_note},
+        )
+    return changed
 
 
 def _check_challenger(cycle: ReviewCycle, acting_user: Actor) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,7 +23,7 @@ from localstat.chain.models import Membership, Organisation
 from localstat.core.clock import today
 from localstat.review import documents, forms, selectors, services
 from localstat.review.choices import ActionStatus, MeetingStatus
-from localstat.review.models import Action, Briefing, BriefingItem, Commitment, Meeting, ReviewCycle
+from localstat.review.models import Action, Briefing, Commitment, Meeting, ReviewCycle
 
 
 def _cycle_visible(request: HttpRequest, cycle: ReviewCycle) -> None:
@@ -345,39 +346,35 @@ def briefing_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def briefing_mark(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_object_or_404(BriefingItem.objects.select_related("briefing__meeting__cycle"), pk=pk)
-    meeting = item.briefing.meeting
-    _cycle_visible(request, meeting.cycle)
-    form = forms.ProbeForm(request.POST)
-    form.is_valid()
-    try:
-        services.mark_probe(
-            item=item,
-            probe=bool(form.cleaned_data.get("probe")),
-            note=form.cleaned_data.get("note", ""),
-            acting_user=request.user,
-        )
-    except (PermissionDenied, ValidationError) as error:
-        _fail(request, error)
-    return redirect(f"{reverse('review:briefing', args=[meeting.pk])}#item-{item.pk}")
-
-
-@login_required
-@require_POST
-def briefing_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def briefing_marks(request: HttpRequest, pk: int) -> HttpResponse:
+    """The challenger's one form over the whole draft briefing: a checkbox and a question per exception,
+    saved together; its second button saves them and issues the briefing, so no mark is left behind."""
     meeting = _meeting(request, pk)
     briefing = get_object_or_404(Briefing, meeting=meeting)
+    keys = request.POST.getlist("item")
+    probed = set(request.POST.getlist("probe"))
+    marks = {key: (key in probed, request.POST.get(f"note-{key}", "")) for key in keys}
     form = forms.IssueForm(request.POST)
     form.is_valid()
+    issue = "issue" in request.POST
     try:
-        services.issue_briefing(
-            briefing=briefing, note=form.cleaned_data.get("note", ""), acting_user=request.user
-        )
+        with transaction.atomic():
+            changed = services.mark_probes(briefing=briefing, marks=marks, acting_user=request.user)
+            if issue:
+                services.issue_briefing(
+                    briefing=briefing, note=form.cleaned_data.get("note", ""), acting_user=request.user
+                )
     except (PermissionDenied, ValidationError) as error:
         _fail(request, error)
     else:
-        messages.success(request, "The briefing is issued: the secretariat and the host unit have been told.")
+        probes = briefing.items.filter(probe=True).count()
+        to_probe = f"{probes} item{'' if probes == 1 else 's'} to probe"
+        messages.success(
+            request,
+            f"The briefing is issued with {to_probe}: the secretariat and the host unit have been told."
+            if issue
+            else f"Marks saved ({len(changed)} changed): {to_probe}.",
+        )
     return redirect("review:briefing", pk=pk)
 
 

@@ -47,9 +47,8 @@ def test_the_challenger_marks_and_issues_and_the_secretariat_records_an_action(
     form = page.locator(f"#item-{item.pk}")
     form.get_by_label("Probe this in the meeting").check()
     form.get_by_label("What to ask").fill("What changed?")
-    form.get_by_role("button", name="Save the mark").click()
-    page.get_by_role("button", name="Issue the briefing with 1 item to probe").click()
-    assert "The briefing is issued" in page.content()
+    page.get_by_role("button", name="Save the marks and issue the briefing").click()
+    assert "The briefing is issued with 1 item to probe" in page.content()
     page.context.clear_cookies()
 
     _sign_in(page, site, "morgan")

@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
+from localstat.returns.models import Return
 from localstat.review import services
 from localstat.review.models import Action, Briefing
 
@@ -46,35 +47,98 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(reviewed, client) -> None:
     assert response["Location"].startswith("/sign-in/")
 
 
+def _overdue_returns(reviewed) -> None:
+    """Given both units' April returns are overdue: two exceptions for the briefing to mark."""
+    collection = Return.objects.first().collection
+    for unit in (reviewed.u1, reviewed.u2):
+        Return.objects.create(
+            collection=collection,
+            unit=unit,
+            period_start=date(2019, 4, 1),
+            period_end=date(2019, 4, 30),
+            deadline=date(2019, 4, 20),
+        )
+
+
 def test_the_challenger_generates_marks_and_issues_the_briefing_from_the_page(reviewed, client) -> None:
     meeting = reviewed.first
+    _overdue_returns(reviewed)
     _client(client, reviewed.charlie)
     # when the challenger generates the briefing
     client.post(reverse("review:briefing", args=[meeting.pk]))
     briefing = Briefing.objects.get(meeting=meeting)
-    item = briefing.items.exclude(kind="success").first() or briefing.items.first()
-    # and marks an item to probe, with a question
-    client.post(
-        reverse("review:briefing_mark", args=[item.pk]), {"probe": "on", "note": "What changed in March?"}
+    exceptions = list(briefing.items.exclude(kind="success").order_by("position"))
+    assert exceptions
+    # the page marks every exception in one form with one checkbox each, not a form per item
+    page = client.get(reverse("review:briefing", args=[meeting.pk])).content.decode()
+    assert page.count(f'action="{reverse("review:briefing_marks", args=[meeting.pk])}"') == 1
+    assert page.count('name="probe" type="checkbox"') == len(exceptions)
+    # and marks an item to probe, with a question, then saves and issues in the same submission
+    first = exceptions[0]
+    page = client.post(
+        reverse("review:briefing_marks", args=[meeting.pk]),
+        {
+            "item": [i.key for i in exceptions],
+            "probe": [first.key],
+            f"note-{first.key}": "What changed in March?",
+            "note": "Bring the March breach data.",
+            "issue": "1",
+        },
+        follow=True,
     )
-    item.refresh_from_db()
-    assert item.probe
-    assert item.probe_note == "What changed in March?"
-    # and issues it
-    page = client.post(reverse("review:briefing_issue", args=[meeting.pk]), {"note": ""}, follow=True)
-    assert "The briefing is issued" in page.content.decode()
+    assert "The briefing is issued with 1 item to probe" in _words(page.content.decode())
+    first.refresh_from_db()
+    assert (first.probe, first.probe_note) == (True, "What changed in March?")
+    assert briefing.items.filter(probe=True).count() == 1
     briefing.refresh_from_db()
     assert briefing.is_issued
+    assert briefing.challenger_note == "Bring the March breach data."
+
+
+def test_one_submission_saves_every_mark_and_unticking_clears_one(reviewed, client) -> None:
+    _overdue_returns(reviewed)
+    briefing = services.generate_briefing(meeting=reviewed.first, acting_user=None)
+    items = list(briefing.items.exclude(kind="success").order_by("position"))
+    url = reverse("review:briefing_marks", args=[reviewed.first.pk])
+    _client(client, reviewed.charlie)
+    keys = [i.key for i in items]
+    client.post(url, {"item": keys, "probe": keys, **{f"note-{k}": f"Ask {n}" for n, k in enumerate(keys)}})
+    assert len(keys) >= 2
+    assert sorted(briefing.items.filter(probe=True).values_list("key", flat=True)) == sorted(keys)
+    # unticking one and saving again keeps the others and drops only that mark
+    page = client.post(url, {"item": keys, "probe": keys[1:]}, follow=True)
+    assert "Marks saved" in page.content.decode()
+    assert not briefing.items.get(key=keys[0]).probe
+    assert briefing.items.filter(probe=True).count() == len(keys) - 1
+    assert not Briefing.objects.get(pk=briefing.pk).is_issued
+
+
+def test_a_mark_for_an_item_the_briefing_no_longer_holds_changes_nothing(reviewed, client) -> None:
+    _overdue_returns(reviewed)
+    briefing = services.generate_briefing(meeting=reviewed.first, acting_user=None)
+    item = briefing.items.exclude(kind="success").first()
+    page = _client(client, reviewed.charlie).post(
+        reverse("review:briefing_marks", args=[reviewed.first.pk]),
+        {"item": [item.key, "special_cause_concern:0:0"], "probe": [item.key], "issue": "1"},
+        follow=True,
+    )
+    assert "no longer holds 1 of the items you marked" in _words(page.content.decode())
+    item.refresh_from_db()
+    assert not item.probe
+    assert not Briefing.objects.get(pk=briefing.pk).is_issued
 
 
 def test_the_secretariat_may_not_mark_probes_from_the_page(reviewed, client) -> None:
     briefing = services.generate_briefing(meeting=reviewed.first, acting_user=None)
     item = briefing.items.first()
     page = _client(client, reviewed.morgan).post(
-        reverse("review:briefing_mark", args=[item.pk]), {"probe": "on"}, follow=True
+        reverse("review:briefing_marks", args=[reviewed.first.pk]),
+        {"item": [item.key], "probe": [item.key], "issue": "1"},
+        follow=True,
     )
     item.refresh_from_db()
     assert not item.probe
+    assert not Briefing.objects.get(pk=briefing.pk).is_issued
     assert "may not" in page.content.decode()
 
 
