@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from localstat.engine.regime import Check, Conditions, Rule
-from localstat.regime.choices import FreedomKind
+from localstat.regime.choices import FreedomKind, InterventionLevel
 
 if TYPE_CHECKING:
     from localstat.regime.models import Proposal
@@ -78,6 +78,13 @@ def consequence_words(rule: Rule) -> str:
         if c.reward == "grant":
             return f"a grant of £{c.amount:,.0f} (at most once in {c.repeat_after_months} months)"
         return f"recognition (at most once in {c.repeat_after_months} months)"
+    if c.kind == "intervention":
+        level = InterventionLevel(c.level).label if c.level in InterventionLevel.values else c.level
+        return (
+            f"an intervention, starting at: {level}; reviewed after {c.review_after_months} "
+            f"month{'' if c.review_after_months == 1 else 's'} and "
+            "proposed one step up the ladder when its exit criteria are not met by then"
+        )
     return (
         f"£{c.amount:,.0f} a period from {c.starts:%B %Y}, all or nothing"
         if c.starts

@@ -40,6 +40,7 @@ def _rules_in_words(record: RuleSet) -> list[dict[str, Any]]:
             "consequence": consequence_words(rule),
             "when": conditions_words(rule.when),
             "withdraw_when": conditions_words(rule.withdraw_when) if rule.withdraw_when else [],
+            "exit_when": conditions_words(rule.exit_when) if rule.exit_when else [],
         }
         for rule in rules.rules
     ]

@@ -189,3 +189,16 @@ def test_the_ladder_pages_and_api_show_owner_exit_criteria_and_history_to_the_ch
     history = client(assessed.olga).get("/api/regime/interventions").json()
     assert [e["kind"] for e in history[0]["history"]] == ["opened", "alerted"]
     assert client(assessed.sam).get("/api/regime/interventions").json() == []
+
+
+def test_the_public_reads_a_ladder_rule_in_words_with_its_exit_criteria(ladder) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    # when anyone opens the published ladder's page
+    page = Client().get(reverse("regime:rule_set", args=[ladder.pk]))
+    # then it reads the intervention, its first step, its review and what closes it
+    assert page.status_code == 200
+    assert "an intervention, starting at: Challenge; reviewed after 1 month and" in page.text
+    assert "Closed when" in page.text
+    assert "AE4H: value at least 92" in page.text
