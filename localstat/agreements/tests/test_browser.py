@@ -3,6 +3,7 @@ checks, its manager challenges; and axe-core finds no serious or critical violat
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,58 @@ def test_every_agreements_page_has_no_serious_or_critical_accessibility_violatio
             if violations:
                 found[url] = violations
     assert found == {}
+
+
+@pytest.mark.browser
+def test_a_local_psa_with_twelve_stretch_targets_prints_on_one_a4_page(
+    site: Any, assessed: Any, browser: Any, tmp_path: Path
+) -> None:
+    """Hammersmith & Fulham's Local PSA had 12 interlocking targets (seed 3.18): its agreement, with three
+    signatures and two freedoms, still prints on one page. The scenario has one indicator, and a target
+    per indicator is the rule, so the browser repeats the real target's row to twelve before printing."""
+    lpsa = services.propose_targets(
+        proposer=assessed.u1,
+        service=assessed.health,
+        title="Urgent care Local PSA",
+        targets=[
+            services.TargetSpec(
+                indicator="AE4H",
+                level=95,
+                deadline=date(2020, 3, 31),
+                no_stretch_level=90,
+                reward_share="0.5",
+                responsible_officer="Dr Rhona Patel, Clinical Director for Urgent Care",
+            )
+        ],
+        local_psa=services.LocalPSASpec(
+            starts_on=date(2019, 4, 1),
+            ends_on=date(2020, 3, 31),
+            reward_grant=2_400_000,
+            pump_priming_grant=750_000,
+            flexibilities=[
+                (
+                    "Pool the crime and disorder reduction budgets with the police",
+                    "Ring-fenced funding streams",
+                ),
+                (
+                    "Set its own frequency for residual waste collections",
+                    "Statutory guidance on weekly collections",
+                ),
+            ],
+        ),
+        on=date(2019, 4, 1),
+        acting_user=assessed.uma,
+    )
+    agree_and_sign(assessed, lpsa)
+    page = browser.new_page()
+    _sign_in(page, site, "alex")
+    page.goto(f"{site.url}/agreements/{lpsa.pk}/document/")
+    rows = page.evaluate(
+        """() => { const body = document.querySelector('.ls-agreement tbody');
+            while (body.rows.length < 12) body.appendChild(body.rows[0].cloneNode(true));
+            return body.rows.length; }"""
+    )
+    assert rows == 12
+    pdf = page.pdf(format="A4")
+    # Each page of a PDF is one "/Type /Page" object (the page tree is "/Type /Pages").
+    assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
