@@ -8,9 +8,11 @@
   escalations and closings, and once keeps a provider at its level with a reason. Providers left
   uncorrected long enough reach the Department by exception.
 - A stricter draft (intervening from 90%) is backtested over the last two years and left unpublished.
-- At the end of April 2019 (the demo's date) the Department's analyst decides the freedoms and rewards
-  proposed: confirms them, changes one freedom's length and rejects one proposal, each with its
-  reason; and confirms the A&E access premium's payments period by period.
+- Each month, and at the end of April 2019 (the demo's date), the Department's analyst decides the
+  freedoms, withdrawals and rewards proposed that month, on that month's evidence: confirms them,
+  changes one freedom's length and rejects one proposal, each with its reason; so a later evaluation
+  on the demo's date proposes nothing the analyst has not already decided. At the end the analyst
+  confirms the A&E access premium's payments period by period.
 
 The decisions are the demo's, and their reasons say so.
 """
@@ -27,7 +29,7 @@ from localstat.chain.models import ChainLink, Organisation, Service
 from localstat.demo.pipeline import DemoContext, DemoStep
 from localstat.regime.backtest import backtest_rules
 from localstat.regime.choices import Decision, ProposalKind
-from localstat.regime.models import ExceptionAlert, Intervention, Payment, Proposal
+from localstat.regime.models import ExceptionAlert, Intervention, Payment, Proposal, RuleSet
 from localstat.regime.services import (
     RULES_EXAMPLE,
     add_months,
@@ -96,6 +98,41 @@ def _decide_ladder(
     return counts
 
 
+def _decide_consequences(published: RuleSet, analyst: object, decided: dict[str, int]) -> None:
+    """The analyst decides the month's proposed freedoms, withdrawals and rewards as they arrive, on
+    the evidence of that month, as the Department's people would: the first proposed A&E freedom is
+    changed and the first lighter-touch inspection rejected, each with its reason; the rest confirmed."""
+    proposals = list(
+        Proposal.objects.filter(
+            rule_set=published,
+            status=Decision.OPEN,
+            kind__in=[ProposalKind.GRANT_FREEDOM, ProposalKind.WITHDRAW_FREEDOM, ProposalKind.REWARD],
+        ).order_by("organisation__code", "rule_id")
+    )
+    for proposal in proposals:
+        example = proposal.kind == ProposalKind.GRANT_FREEDOM and proposal.rule_id in (
+            "no-further-ae-targets",
+            "lighter-inspection",
+        )
+        if example and proposal.rule_id == "no-further-ae-targets" and not decided["changed"]:
+            decide_proposal(
+                proposal=proposal,
+                decision=Decision.CHANGED,
+                ends_on=add_months(proposal.as_of, 6),
+                reason=CHANGED_REASON,
+                acting_user=analyst,
+            )
+            decided["changed"] += 1
+        elif example and proposal.rule_id == "lighter-inspection" and not decided["rejected"]:
+            decide_proposal(
+                proposal=proposal, decision=Decision.REJECTED, reason=REJECTED_REASON, acting_user=analyst
+            )
+            decided["rejected"] += 1
+        else:
+            decide_proposal(proposal=proposal, decision=Decision.CONFIRMED, acting_user=analyst)
+            decided["confirmed"] += 1
+
+
 def regime_demo(context: DemoContext) -> None:
     users = get_user_model().objects
     analyst = users.filter(username="analyst").first()
@@ -117,10 +154,12 @@ def regime_demo(context: DemoContext) -> None:
     )
 
     kept: list[int] = []
+    decided = {"confirmed": 0, "changed": 0, "rejected": 0}
     for month_end in REPLAY:
         run_assessment(as_of=month_end, acting_user=None, trigger="localstat demo: month-by-month replay")
         (report,) = evaluate_regimes(as_of=month_end)
         counts = _decide_ladder(context, manager, area_units, kept)
+        _decide_consequences(published, analyst, decided)
         open_q70 = Intervention.objects.filter(organisation_id__in=area_units, status="open").count()
         context.progress(
             f"      {month_end:%b %Y}: {len(report.proposals)} proposals, {report.payments} payments computed; "
@@ -131,6 +170,7 @@ def regime_demo(context: DemoContext) -> None:
     run_assessment(as_of=context.as_of, acting_user=None, trigger="localstat demo: the demo's date")
     (report,) = evaluate_regimes(as_of=context.as_of)
     _decide_ladder(context, manager, area_units, kept)
+    _decide_consequences(published, analyst, decided)
     alerts = ExceptionAlert.objects.count()
     context.progress(
         f"      {context.as_of:%b %Y}: {report.summary}; {alerts} units reached the department by exception"
@@ -160,40 +200,6 @@ def regime_demo(context: DemoContext) -> None:
         f"{ladder['too_recent']} too recent to tell"
     )
 
-    proposals = list(
-        Proposal.objects.filter(
-            rule_set=published,
-            status=Decision.OPEN,
-            kind__in=[ProposalKind.GRANT_FREEDOM, ProposalKind.WITHDRAW_FREEDOM, ProposalKind.REWARD],
-        ).order_by("organisation__code", "rule_id")
-    )
-    grants = [
-        p for p in proposals if p.rule_id == "no-further-ae-targets" and p.kind == ProposalKind.GRANT_FREEDOM
-    ]
-    inspection = [
-        p for p in proposals if p.rule_id == "lighter-inspection" and p.kind == ProposalKind.GRANT_FREEDOM
-    ]
-    decided = {"confirmed": 0, "changed": 0, "rejected": 0}
-    if grants:
-        changed = grants[0]
-        decide_proposal(
-            proposal=changed,
-            decision=Decision.CHANGED,
-            ends_on=add_months(changed.as_of, 6),
-            reason=CHANGED_REASON,
-            acting_user=analyst,
-        )
-        decided["changed"] += 1
-    if inspection:
-        decide_proposal(
-            proposal=inspection[0], decision=Decision.REJECTED, reason=REJECTED_REASON, acting_user=analyst
-        )
-        decided["rejected"] += 1
-    for proposal in proposals:
-        if proposal in grants[:1] or proposal in inspection[:1]:
-            continue
-        decide_proposal(proposal=proposal, decision=Decision.CONFIRMED, acting_user=analyst)
-        decided["confirmed"] += 1
     context.progress(
         f"      decisions: {decided['confirmed']} confirmed, {decided['changed']} changed, "
         f"{decided['rejected']} rejected (each change and rejection with its reason)"
