@@ -195,3 +195,28 @@ class AuditMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit.code} returns {self.period_start}–{self.period_end}: {self.outcome}"
+
+
+class OverdueInspection(models.Model):
+    """A unit whose next inspection date under the published plan passed with no inspection, noted
+    once for that date by the daily tick (``localstat tick``). An inspection moves the unit's date,
+    so a unit is noted again only if it falls overdue again."""
+
+    inspectorate = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="overdue_inspections")
+    due_on = models.DateField(help_text="The next inspection date the plan gave.")
+    noted_on = models.DateField(help_text="The day the tick found it passed.")
+    tier = models.CharField(max_length=40, help_text="The unit's tier in the plan when noted.")
+    rules = models.ForeignKey(InspectionRules, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-noted_on", "unit_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inspectorate", "unit", "due_on"], name="inspection_overdue_noted_once_per_due_date"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit.code} overdue since {self.due_on} (noted {self.noted_on})"

@@ -29,7 +29,13 @@ from localstat.framework.models import Indicator
 from localstat.inspection import selectors, services
 from localstat.inspection.choices import CapacitySource, CapacityStatus, Component, FindingKind
 from localstat.inspection.forms import AuditMarkForm, CapacityForm, FindingFormSet, InspectionForm, RulesForm
-from localstat.inspection.models import AuditMark, CapacityAssessment, Inspection, InspectionRules
+from localstat.inspection.models import (
+    AuditMark,
+    CapacityAssessment,
+    Inspection,
+    InspectionRules,
+    OverdueInspection,
+)
 from localstat.inspection.prefill import prefill_for
 from localstat.inspection.rules import preview_rules
 from localstat.returns.models import Collection
@@ -68,7 +74,14 @@ def _plan_rows(plan: selectors.Plan, visible: QuerySet[Organisation]) -> list[di
     ids = set(visible.filter(pk__in=plan.schedule["unit_id"].to_list()).values_list("pk", flat=True))
     rows = plan.schedule.filter(pl.col("unit_id").is_in(list(ids))).to_dicts()
     last = len(plan.rules.rules["tiers"]) - 1
+    noted = {
+        (unit, due): on
+        for unit, due, on in OverdueInspection.objects.filter(
+            inspectorate=plan.inspectorate, unit_id__in=ids
+        ).values_list("unit_id", "due_on", "noted_on")
+    }
     for row in rows:
+        row["noted_on"] = noted.get((row["unit_id"], row["due"]))
         row["breadth_words"] = [BREADTH_WORDS.get(word, word) for word in row["breadth"]]
         row["colour"] = (
             "green" if row["tier_rank"] == 0 else ("red" if row["tier_rank"] == last else "orange")
