@@ -490,7 +490,7 @@ def assess_commitment(request: HttpRequest, pk: int, payload: AssessmentIn) -> d
     commitment = get_object_or_404(Commitment.objects.select_related("meeting__cycle"), pk=pk)
     _visible_cycle(request, commitment.meeting.cycle)
     try:
-        services.assess_commitment(
+        commitment = services.assess_commitment(
             commitment=commitment, kept=payload.kept, note=payload.note, acting_user=request.user
         )
     except (NotPermitted, ValidationError) as error:
@@ -551,6 +551,7 @@ def update_action(request: HttpRequest, pk: int, payload: ActionUpdateIn) -> dic
         services.update_action(action=action, note=payload.note, done=payload.done, acting_user=request.user)
     except (NotPermitted, ValidationError) as error:
         raise _refused(error) from None
+    action.refresh_from_db(fields=["status", "closed_on"])
     return _action_out(action)
 
 
@@ -564,6 +565,7 @@ def drop_action(request: HttpRequest, pk: int, payload: DropIn) -> dict[str, Any
         services.drop_action(action=action, reason=payload.reason, acting_user=request.user)
     except (NotPermitted, ValidationError) as error:
         raise _refused(error) from None
+    action.refresh_from_db(fields=["status", "closed_on"])
     return _action_out(action)
 
 

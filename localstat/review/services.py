@@ -487,6 +487,11 @@ def assess_commitment(
     *, commitment: Commitment, kept: bool, note: str = "", on: date | None = None, acting_user: Actor
 ) -> Commitment:
     """Whether the unit did what it promised; the first assessment stands (a new one needs a new record)."""
+    commitment = (
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("meeting__cycle")
+        .get(pk=commitment.pk)
+    )
     _recording(commitment.meeting, acting_user)
     if commitment.status != CommitmentStatus.PENDING:
         raise ReviewError(
@@ -641,6 +646,8 @@ def update_action(
 ) -> ActionUpdate:
     """The owner (or the secretariat) reports progress; ``done`` closes the action on LocalStat's today
     (``on`` records an earlier day: the demo's history)."""
+    # Read the action afresh, locked: a page opened before someone else closed it must not reopen it.
+    action = Action.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=action.pk)
     if acting_user is not None and action.owner_id != acting_user.pk:
         authorise(acting_user, "review.update_action", [action.organisation])
     if action.status != ActionStatus.OPEN:
@@ -669,6 +676,7 @@ def update_action(
 @transaction.atomic
 def drop_action(*, action: Action, reason: str, acting_user: Actor) -> ActionUpdate:
     """The secretariat drops an action that no longer makes sense, with the reason on record."""
+    action = Action.objects.select_for_update(of=("self",)).select_related("meeting__cycle").get(pk=action.pk)
     _recording(action.meeting, acting_user)
     if action.status != ActionStatus.OPEN:
         raise ReviewError(f"This action is already {action.get_status_display().lower()}.")

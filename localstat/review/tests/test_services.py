@@ -12,7 +12,7 @@ from localstat.core.audit import AuditEvent
 from localstat.review import services
 from localstat.review.choices import ActionStatus, ItemKind, MeetingStatus
 from localstat.review.errors import ReviewError
-from localstat.review.models import Action, Meeting, ReviewCycle
+from localstat.review.models import Action, Commitment, Meeting, ReviewCycle
 from localstat.review.selectors import agenda_for
 
 
@@ -283,3 +283,39 @@ def test_a_cancelled_meeting_keeps_its_reason_carries_nothing_and_schedules_the_
     assert [a.action.description for a in agenda_for(second).open_actions] == [
         "Open the second triage stream"
     ]
+
+
+def test_an_action_closed_meanwhile_is_not_reopened_or_overwritten_from_a_stale_page(reviewed) -> None:
+    # given an action the owner's page loaded while it was open
+    action = services.record_action(
+        meeting=reviewed.first,
+        organisation=reviewed.u1,
+        description="Open a second triage stream",
+        owner=reviewed.uma,
+        due_on=date(2019, 5, 31),
+        acting_user=reviewed.morgan,
+    )
+    stale = Action.objects.get(pk=action.pk)
+    # when the secretariat drops it, and then the owner reports it done from the stale copy
+    services.drop_action(action=action, reason="Superseded by the winter plan", acting_user=reviewed.morgan)
+    with pytest.raises(ReviewError, match="dropped"):
+        services.update_action(action=stale, note="Done", done=True, acting_user=reviewed.uma)
+    # then the drop stands and its reason is the last word
+    action.refresh_from_db()
+    assert action.status == "dropped"
+    assert list(action.updates.values_list("status", flat=True)) == ["dropped"]
+
+
+def test_a_commitment_assessed_meanwhile_keeps_its_first_assessment(reviewed) -> None:
+    commitment = services.record_commitment(
+        meeting=reviewed.first,
+        organisation=reviewed.u1,
+        description="Publish the escalation triggers",
+        acting_user=reviewed.morgan,
+    )
+    stale = Commitment.objects.get(pk=commitment.pk)
+    services.assess_commitment(commitment=commitment, kept=True, acting_user=reviewed.morgan)
+    with pytest.raises(ReviewError, match="already assessed"):
+        services.assess_commitment(commitment=stale, kept=False, acting_user=reviewed.morgan)
+    commitment.refresh_from_db()
+    assert commitment.status == "kept"
