@@ -239,7 +239,10 @@ def proposals(request: HttpRequest) -> HttpResponse:
     errors: dict[int, list[str]] = {}
     values: dict[int, Any] = {}
     if request.method == "POST":
-        proposal = get_object_or_404(mine, pk=request.POST.get("proposal"))
+        chosen_id = request.POST.get("proposal", "")
+        if not chosen_id.isdigit():
+            raise Http404(f"No proposal {chosen_id!r} here for you to decide.")
+        proposal = get_object_or_404(mine, pk=int(chosen_id))
         form = DecisionForm(request.POST)
         if form.is_valid():
             try:
@@ -335,8 +338,14 @@ def payments(request: HttpRequest) -> HttpResponse:
         if not deciding:
             raise Http404("No payments here for you to decide.")
         form = PaymentsForm(request.POST)
-        chosen = list(shown.filter(pk__in=request.POST.getlist("payment"), status=Decision.OPEN))
-        if form.is_valid():
+        posted = request.POST.getlist("payment")
+        # Decided ones are kept in the choice, so the service says they were already decided.
+        chosen = list(shown.filter(pk__in=[int(v) for v in posted if v.isdigit()]))
+        if any(not v.isdigit() for v in posted):
+            error = f"Payments are chosen by number; {', '.join(repr(v) for v in posted if not v.isdigit())} is not one."
+        elif len(chosen) != len(set(posted)):
+            error = "Some of the payments chosen are not yours to decide; nothing was recorded."
+        elif form.is_valid():
             try:
                 services.decide_payments(
                     payments=chosen,

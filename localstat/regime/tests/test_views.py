@@ -145,3 +145,44 @@ def test_payments_are_confirmed_a_period_at_a_time_and_hidden_from_the_public_un
     )
     assert set(march.values_list("status", flat=True)) == {Decision.CONFIRMED}
     assert "Denton" in _client().get(reverse("regime:payments"), {"period": "2019-03-01"}).text
+
+
+def test_a_payment_or_proposal_chosen_by_something_not_a_number_is_refused_and_nothing_changes(
+    assessed, published
+) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    client = _client(assessed.ada)
+    page = client.post(reverse("regime:payments"), {"payment": ["abc"], "decision": "confirmed"})
+    assert page.status_code == 200
+    assert "Payments are chosen by number; &#x27;abc&#x27; is not one." in page.text
+    assert (
+        client.post(reverse("regime:proposals"), {"proposal": "abc", "decision": "confirmed"}).status_code
+        == 404
+    )
+    assert not Payment.objects.exclude(status=Decision.OPEN).exists()
+    assert not Proposal.objects.exclude(status=Decision.OPEN).exists()
+
+
+def test_payments_already_decided_are_named_as_such_not_silently_dropped(assessed, published) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    march = list(Payment.objects.filter(period="2019-03-01"))
+    decide_payments(payments=march[:1], decision=Decision.CONFIRMED, acting_user=assessed.ada)
+    # when Ada confirms the period's list from a page loaded before that decision
+    page = _client(assessed.ada).post(
+        reverse("regime:payments") + "?period=2019-03-01",
+        {"payment": [p.pk for p in march], "decision": "confirmed"},
+    )
+    # then she is told one was already decided, and the others stay open
+    assert "1 of these payments was already decided" in page.text
+    assert Payment.objects.filter(period="2019-03-01", status=Decision.OPEN).count() == len(march) - 1
+
+
+def test_a_manager_cannot_decide_payments_outside_his_chain_from_the_page(assessed, published) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    # Denton (U4) is South's; Morgan manages North only, and the Department's rules are not his
+    denton = Payment.objects.filter(organisation=assessed.u4).first()
+    page = _client(assessed.morgan).post(
+        reverse("regime:payments"), {"payment": [denton.pk], "decision": "confirmed"}
+    )
+    assert page.status_code in (200, 404)
+    assert Payment.objects.get(pk=denton.pk).status == Decision.OPEN
