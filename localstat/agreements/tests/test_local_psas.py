@@ -187,3 +187,50 @@ def test_the_tick_assesses_an_ended_local_psa_once(assessed: Any) -> None:
         Decimal("380000.00"),
         None,
     )
+
+
+def test_only_the_overseeing_department_signs_decides_and_assesses_a_local_psa(assessed: Any) -> None:
+    from localstat.agreements.models import RewardAssessment, Signature
+    from localstat.chain import services as chain
+    from localstat.chain.choices import Role
+    from localstat.chain.models import Organisation
+
+    # given another department's analyst (Education's), and the unit's and area's own managers
+    other = chain.create_person(username="edna", password="x", full_name="Edna", acting_user=None)
+    chain.add_membership(
+        user=other,
+        organisation=Organisation.objects.get(code="DFE"),
+        role=Role.DEPARTMENT_ANALYST,
+        acting_user=None,
+    )
+    negotiation = _propose(assessed)
+    _sign(assessed, negotiation)
+    flexibility = Flexibility.objects.get(local_psa__negotiation=negotiation)
+    # when each of them tries the department's part, then each is refused and nothing is recorded
+    for person in (other, assessed.uma, assessed.morgan):
+        with pytest.raises(NotPermitted):
+            services.sign_agreement(
+                negotiation=negotiation, side="department", job_title="x", acting_user=person
+            )
+        with pytest.raises(NotPermitted):
+            services.decide_flexibility(flexibility=flexibility, grant=True, reason="ok", acting_user=person)
+    negotiation.refresh_from_db()
+    assert negotiation.status == NegotiationStatus.AWAITING_SIGNATURES
+    assert not Signature.objects.filter(negotiation=negotiation, side="department").exists()
+    assert Flexibility.objects.get(pk=flexibility.pk).decided_on is None
+    # and once the department has signed, only it assesses the reward
+    services.sign_agreement(
+        negotiation=negotiation,
+        side="department",
+        job_title="Deputy Director",
+        on=date(2018, 3, 28),
+        acting_user=assessed.ada,
+    )
+    for person in (other, assessed.uma, assessed.morgan):
+        with pytest.raises(NotPermitted):
+            services.assess_reward(
+                local_psa=LocalPSA.objects.get(negotiation=negotiation),
+                as_of=date(2019, 4, 30),
+                acting_user=person,
+            )
+    assert not RewardAssessment.objects.exists()
