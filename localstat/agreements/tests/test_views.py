@@ -211,3 +211,26 @@ def test_the_responsible_manager_signs_off_the_trajectory_from_the_page(assessed
     assert _client(assessed.uma).post(url, {"name": "Uma Unit"}).status_code == 302
     sign_off.refresh_from_db()
     assert sign_off.signed_off_name == "Uma Unit"
+
+
+def test_the_gaps_report_shows_another_manager_none_of_norths_goals_and_counts_beyond_the_page(
+    assessed: Any, monkeypatch: Any
+) -> None:
+    from localstat.agreements.views import accountability
+
+    agree_and_sign(assessed, propose_ae(assessed, level=95, plan=""))
+    goal = Goal.objects.get()
+    # another area's manager sees none of North's goals; the public is sent to sign in
+    other = _client(assessed.morgan_of_south).get(reverse("agreements:goals_lacking")).content.decode()
+    assert goal.outcome not in other
+    assert "Every goal you can see has a named owner" in other
+    assert Client().get(reverse("agreements:goals_lacking")).status_code == 302
+    # a report longer than the page says how many there are, not just how many it lists
+    Goal.objects.create(
+        organisation=goal.organisation,
+        agreement=goal.agreement,
+        outcome="Evening waits halved",
+    )
+    monkeypatch.setattr(accountability, "GOALS_LISTED", 1)
+    page = _client(assessed.morgan).get(reverse("agreements:goals_lacking")).content.decode()
+    assert "2 goals: the first 1 listed here" in page

@@ -33,6 +33,9 @@ from localstat.chain.access import NotPermitted, can, permitted_organisations
 from localstat.chain.models import Organisation
 from localstat.core.clock import today
 
+#: The page lists this many and says how many there are; ``localstat agreements gaps`` lists them all.
+GOALS_LISTED = 1000
+
 
 @login_required
 def organisation_page(request: HttpRequest, code: str) -> HttpResponse:
@@ -69,8 +72,12 @@ def organisation_page(request: HttpRequest, code: str) -> HttpResponse:
 def goals_lacking(request: HttpRequest) -> HttpResponse:
     """Box 5.3: every goal, of the organisations the person may see, lacking an owner, a plan or a timescale."""
     visible = permitted_organisations(request.user, "agreements.view")
-    goals = list(selectors.goals_lacking(visible)[:1000])
-    return render(request, "agreements/goals_lacking.html", {"goals": goals})
+    lacking = selectors.goals_lacking(visible)
+    goals = list(lacking[:GOALS_LISTED])
+    total = len(goals) if len(goals) < GOALS_LISTED else lacking.count()
+    return render(
+        request, "agreements/goals_lacking.html", {"goals": goals, "total": total, "listed": GOALS_LISTED}
+    )
 
 
 @login_required
