@@ -11,7 +11,7 @@ import importlib
 import importlib.util
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -113,10 +113,41 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def steps_for(only: Iterable[str] | None = None) -> list[DemoStep]:
+    """Every step, or only the named ones and the steps they run after, in dependency order.
+
+    >>> [step.name for step in steps_for(["returns"])]
+    ['chain', 'framework', 'returns']
+    """
+    steps = discover_steps()
+    if only is None:
+        return steps
+    by_name = {step.name: step for step in steps}
+    unknown = sorted(set(only) - set(by_name))
+    if unknown:
+        raise LookupError(f"No demo step is called {', '.join(unknown)}: choose from {', '.join(by_name)}.")
+    wanted: set[str] = set()
+    pending = list(only)
+    while pending:
+        name = pending.pop()
+        if name not in wanted:
+            wanted.add(name)
+            pending.extend(by_name[name].after)
+    return [step for step in steps if step.name in wanted]
+
+
 def build_demo(
-    *, seed: int = 2004, scale: str = "small", reset: bool = False, progress: Callable[[str], None] = _stderr
+    *,
+    seed: int = 2004,
+    scale: str = "small",
+    reset: bool = False,
+    only: Iterable[str] | None = None,
+    progress: Callable[[str], None] = _stderr,
 ) -> DemoBuild | None:
-    """Build the demo; returns the build, or None when it was already built and ``reset`` is off."""
+    """Build the demo; returns the build, or None when it was already built and ``reset`` is off.
+
+    ``only`` builds just the named steps and those they run after (tests use it to skip the rest).
+    """
     if scale not in SCALES:
         raise ValueError(f"Unknown scale {scale!r}: choose one of {', '.join(SCALES)}.")
     if reset:
@@ -130,7 +161,7 @@ def build_demo(
     )
     # Every step reads "today" from the one clock, so the build date is set before the first step runs.
     set_reference_date(DEMO_AS_OF, reason=f"demo built with seed {seed} at {scale} scale")
-    steps = discover_steps()
+    steps = steps_for(only)
     for number, step in enumerate(steps, start=1):
         progress(f"[{number}/{len(steps)}] {step.description}")
         step_started = time.perf_counter()

@@ -12,7 +12,8 @@ from localstat.chain.choices import ChainRole
 from localstat.chain.models import ChainLink, Organisation
 from localstat.core.clock import today
 from localstat.demo.models import DemoLogin
-from localstat.demo.pipeline import DEMO_AS_OF, DEMO_PASSWORD, build_demo, login_lines
+from localstat.demo.pipeline import DEMO_AS_OF, DEMO_PASSWORD, login_lines
+from localstat.demo.testing import module_demo
 
 README = Path(__file__).resolve().parents[3] / "README.md"
 
@@ -27,9 +28,8 @@ def _tour() -> dict[str, set[str]]:
     return tour
 
 
-@pytest.fixture
-def demo(db: None) -> None:
-    build_demo(seed=2004, scale="small", progress=lambda message: None)
+pytestmark = pytest.mark.django_db
+demo = module_demo()
 
 
 def test_every_demo_login_starts_on_exactly_the_organisations_the_readme_names(demo) -> None:
@@ -74,18 +74,6 @@ def test_the_synthetic_chains_are_labelled_synthetic(demo) -> None:
 
 def test_the_demo_sets_the_clock_to_the_day_it_was_built_for(demo) -> None:
     assert today() == DEMO_AS_OF
-
-
-def test_the_demo_is_deterministic_and_rebuilds_with_reset(transactional_db) -> None:
-    # --reset empties tables, which PostgreSQL refuses inside a test's wrapping transaction.
-    build_demo(seed=2004, progress=lambda m: None)
-    names = list(Organisation.objects.filter(synthetic=True).order_by("code").values_list("code", "name"))
-    assert build_demo(seed=2004, progress=lambda m: None) is None  # already built: nothing happens
-    build_demo(seed=2004, reset=True, progress=lambda m: None)
-    assert (
-        list(Organisation.objects.filter(synthetic=True).order_by("code").values_list("code", "name"))
-        == names
-    )
 
 
 def test_the_login_lines_have_the_documented_shape(demo, capsys) -> None:

@@ -11,7 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from localstat.chain.models import Organisation
-from localstat.demo.pipeline import DEMO_AS_OF, build_demo
+from localstat.demo.pipeline import DEMO_AS_OF
+from localstat.demo.testing import module_demo
 from localstat.framework import selectors, services
 from localstat.framework.choices import ControlKind, ControlScope, Focus, TargetKind, TargetStatus
 from localstat.framework.demo import DEMO_INDICATORS
@@ -19,10 +20,8 @@ from localstat.framework.errors import FrameworkError
 from localstat.framework.models import PSA, Control, Indicator, Standard, Target
 from localstat.framework.services import ControlSpec
 
-
-@pytest.fixture
-def demo(db: None) -> None:
-    build_demo(seed=2004, scale="small", progress=lambda message: None)
+pytestmark = pytest.mark.django_db
+demo = module_demo(only=("returns",))
 
 
 def _burden(*args: str) -> str:

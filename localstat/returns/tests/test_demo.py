@@ -5,15 +5,13 @@ from __future__ import annotations
 import pytest
 from django.db.models import Count, F
 
-from localstat.demo.pipeline import build_demo
+from localstat.demo.testing import module_demo
 from localstat.returns.choices import ReturnStatus
 from localstat.returns.models import Collection, ImportBatch, Observation, Return
 from localstat.returns.selectors import observations_out_of_step
 
-
-@pytest.fixture
-def demo(db) -> None:
-    build_demo(seed=2004, progress=lambda message: None)
+pytestmark = pytest.mark.django_db
+demo = module_demo(only=("returns",))
 
 
 def test_the_nhs_file_is_every_providers_approved_monthly_returns(demo) -> None:
