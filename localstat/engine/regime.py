@@ -44,7 +44,9 @@ __all__ = [
     "INDICATOR_TESTS",
     "KINDS",
     "LEVELS",
+    "OUTCOME_AFTER",
     "PER_PERIOD_TESTS",
+    "RECOVERY_WITHIN",
     "REWARDS",
     "SUBJECT_NUMBERS",
     "SUBJECT_WORDS",
@@ -60,8 +62,6 @@ __all__ = [
     "regime_rules",
     "scheme_payments",
     "trigger_outcomes",
-    "OUTCOME_AFTER",
-    "RECOVERY_WITHIN",
 ]
 
 #: What a rule set is about: the front line units in the operator's chain, or (a department's rule
