@@ -373,6 +373,16 @@ def _capacity_form_page(
     )
 
 
+def _recent_inspections(unit: Organisation) -> tuple[list[Inspection], list[tuple[str, str]]]:
+    """The unit's ten latest inspections, and the choices a capacity form offers to attach one."""
+    recent = list(unit.inspections.order_by("-visited_on")[:10])
+    return recent, [(str(i.pk), f"{i.visited_on:%d %B %Y} ({i.get_judgement_display()})") for i in recent]
+
+
+def _attached(recent: list[Inspection], chosen: str | None) -> Inspection | None:
+    return next((i for i in recent if str(i.pk) == chosen), None)
+
+
 def _prefilled(unit: Organisation) -> dict[str, tuple[int | None, str]]:
     return {c: (p.suggested, p.evidence) for c, p in prefill_for(unit, today()).items()}
 
@@ -380,15 +390,14 @@ def _prefilled(unit: Organisation) -> dict[str, tuple[int | None, str]]:
 @login_required
 def assess_capacity(request: HttpRequest, code: str) -> HttpResponse:
     unit = _unit_or_404(request, code, "inspection.inspect")
-    recent = list(unit.inspections.order_by("-visited_on")[:10])
-    choices = [(str(i.pk), f"{i.visited_on:%d %B %Y} ({i.get_judgement_display()})") for i in recent]
+    recent, choices = _recent_inspections(unit)
 
     def save(form: CapacityForm) -> CapacityAssessment:
         chosen = form.cleaned_data.get("inspection")
         return services.assess_capacity(
             unit=unit,
             scores=form.scores(),
-            inspection=next((i for i in recent if str(i.pk) == chosen), None),
+            inspection=_attached(recent, chosen),
             note=form.cleaned_data["note"],
             acting_user=request.user,
         )
@@ -440,15 +449,14 @@ def verify_capacity(request: HttpRequest, pk: int) -> HttpResponse:
     if own.status != CapacityStatus.AWAITING_VERIFICATION:
         messages.error(request, "That self-assessment has already been verified.")
         return redirect("inspection:capacity_detail", pk=own.pk)
-    recent = list(unit.inspections.order_by("-visited_on")[:10])
-    choices = [(str(i.pk), f"{i.visited_on:%d %B %Y} ({i.get_judgement_display()})") for i in recent]
+    recent, choices = _recent_inspections(unit)
 
     def save(form: CapacityForm) -> CapacityAssessment:
         chosen = form.cleaned_data.get("inspection")
         return services.verify_capacity(
             self_assessment=own,
             scores=form.scores(),
-            inspection=next((i for i in recent if str(i.pk) == chosen), None),
+            inspection=_attached(recent, chosen),
             note=form.cleaned_data["note"],
             acting_user=request.user,
         )
