@@ -116,11 +116,17 @@ def write_points(run_id: int, points: pl.DataFrame) -> None:
     points.write_parquet(directory / "points.parquet")
 
 
-def read_points(run_id: int, *, unit: str | None, indicator: str) -> pl.DataFrame:
+def scan_points(run_id: int) -> pl.LazyFrame | None:
+    """Every point a run judged, with its SPC point type (lazily; None when the run kept none)."""
     path = _points_dir(run_id) / "points.parquet"
-    if not path.exists():
+    return pl.scan_parquet(path) if path.exists() else None
+
+
+def read_points(run_id: int, *, unit: str | None, indicator: str) -> pl.DataFrame:
+    points = scan_points(run_id)
+    if points is None:
         return pl.DataFrame()
-    frame = pl.scan_parquet(path).filter(pl.col("indicator") == indicator)
+    frame = points.filter(pl.col("indicator") == indicator)
     frame = frame.filter(pl.col("unit").is_null() if unit is None else pl.col("unit") == unit)
     return frame.sort("period").collect()
 

@@ -139,12 +139,11 @@ def _points(series: pl.DataFrame, level: str, as_of: date) -> pl.DataFrame:
     for (run_id,), part in (
         series.select("run_id", "unit", "indicator").partition_by("run_id", as_dict=True).items()
     ):
-        path = analytics._points_dir(int(run_id)) / "points.parquet"
-        if not path.exists():
+        points = analytics.scan_points(int(run_id))
+        if points is None:
             continue
         frame = (
-            pl.scan_parquet(path)
-            .filter(
+            points.filter(
                 (pl.col("level").cast(pl.String) == level)
                 & pl.col("indicator").is_in(part["indicator"].unique().to_list())
                 & (pl.col("period") <= as_of)
