@@ -84,8 +84,12 @@ def test_several_key_columns_name_a_series() -> None:
     scale=st.floats(0.5, 20.0),
 )
 def test_scores_do_not_change_when_a_series_is_shifted_or_rescaled(values, shift, scale) -> None:
-    # A spread lost in floating-point rounding after the shift cannot keep its scores.
-    assume(max(values) - min(values) > 1e-6 * (max(abs(v) for v in values) + abs(shift) + 1))
+    # A spread lost in floating-point rounding after the shift cannot keep its scores: neither the
+    # range (which scales z) nor the median absolute deviation (which scales the modified z) may be
+    # that small next to the values' size (hypothesis found [0, 1, 1e-9] shifted by 32: a MAD of 1e-9).
+    size = max(abs(v) for v in values) * scale + abs(shift) + 1
+    mad = float(np.median(np.abs(np.asarray(values) - np.median(values))))
+    assume(max(values) - min(values) > 1e-6 * size and mad > 1e-6 * size)
     base = outlier_scores(pl.DataFrame({"series": "s", "value": values}))
     moved = outlier_scores(pl.DataFrame({"series": "s", "value": [v * scale + shift for v in values]}))
     for column in ("z", "modified_z"):
