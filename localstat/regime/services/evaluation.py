@@ -1,0 +1,528 @@
+"""Every write of the regime: drafting and publishing rules, evaluating them, and people's decisions.
+
+Rules propose; people decide (seed 4.9, 4.11, A.8). ``evaluate_regimes`` runs every published rule set
+over its assessment's judgements (the pure engine decides what holds) and records proposals and each
+period's scheme payments; a person confirms, changes or rejects each, and a change or a rejection needs a
+reason that stays beside the proposal.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import polars as pl
+from django.db import transaction
+
+from localstat.chain.access import Actor, authorise
+from localstat.chain.choices import ChainRole
+from localstat.chain.models import Organisation, Service
+from localstat.chain.selectors import links_current_on
+from localstat.core import bulk
+from localstat.core.audit import record_event
+from localstat.core.clock import today
+from localstat.engine.regime import LEVELS, RuleSet, evaluate_rules
+from localstat.regime import frames, notifications
+from localstat.regime.choices import (
+    Decision,
+    FreedomBasis,
+    InterventionEventKind,
+    InterventionStatus,
+    ProposalKind,
+    RuleSetStatus,
+)
+from localstat.regime.explain import conditions_words
+from localstat.regime.models import (
+    ExceptionAlert,
+    Freedom,
+    Intervention,
+    InterventionEvent,
+    Payment,
+    Proposal,
+    Reward,
+)
+from localstat.regime.models import RuleSet as RuleSetRecord
+from localstat.regime.selectors import in_force
+from localstat.regime.services.rule_sets import (
+    add_months,
+    check_rules_for,
+    grant_baseline_freedoms,
+    read_rules,
+    rules_of,
+)
+
+
+@dataclass
+class RegimeEvaluation:
+    """What one evaluation of one rule set did."""
+
+    rule_set: RuleSetRecord
+    run_id: int | None
+    triggered: dict[str, int] = field(default_factory=dict)
+    proposals: list[Proposal] = field(default_factory=list)
+    payments: int = 0
+    payments_earned: int = 0
+    baseline: int = 0
+    alerts: int = 0
+    skipped: str = ""
+
+    @property
+    def summary(self) -> str:
+        if self.skipped:
+            return f"{self.rule_set.label}: {self.skipped}"
+        fired = ", ".join(f"{rule} {n}" for rule, n in self.triggered.items()) or "nothing"
+        return (
+            f"{self.rule_set.operator.code} {self.rule_set.label} on run {self.run_id}: triggered {fired}; "
+            f"{len(self.proposals)} new proposals, {self.payments} payments computed "
+            f"({self.payments_earned} earned), {self.alerts} department alerts"
+        )
+
+
+def _evidence(raw: str) -> dict[str, Any]:
+    return json.loads(raw) if raw else {}
+
+
+def evaluate_rule_set(
+    record: RuleSetRecord, *, as_of: date, write: bool = True, rules: RuleSet | None = None
+) -> tuple[RegimeEvaluation, pl.DataFrame, pl.DataFrame]:
+    """Evaluate one rule set at ``as_of``: the engine's triggers and payments, and (``write``) the new
+    proposals and payments stored. A preview passes ``write=False`` and a draft's ``rules``."""
+    rules = rules or rules_of(record)
+    inputs = frames.inputs_for(record, rules, as_of)
+    report = RegimeEvaluation(rule_set=record, run_id=inputs.run.pk if inputs else None)
+    if inputs is None:
+        report.skipped = f"no assessment run at or before {as_of}: run localstat assess first"
+        empty = pl.DataFrame()
+        return report, empty, empty
+    evaluation = evaluate_rules(
+        rules,
+        subjects=inputs.subjects,
+        series=inputs.series,
+        points=inputs.points,
+        indicators=inputs.indicators,
+    )
+    triggers = evaluation.triggers.join(
+        inputs.subjects.select("unit", "organisation_id"), on="unit", how="left"
+    )
+    report.triggered = {
+        rule: int(n)
+        for rule, n in triggers.filter(pl.col("holds")).group_by("rule").len().sort("rule").rows()
+    }
+    payments = evaluation.payments.join(
+        inputs.subjects.select("unit", "organisation_id"), on="unit", how="left"
+    )
+    if write:
+        periods = dict(inputs.series.group_by("unit").agg(pl.col("period").max()).rows())
+        report.proposals = _propose(record, rules, triggers, inputs.run, as_of, periods)
+        report.payments, report.payments_earned = _store_payments(record, rules, payments)
+        report.alerts = len(raise_exception_alerts(record, rules, as_of))
+        report.baseline = (
+            grant_baseline_freedoms(record, rules, as_of) if record.status == RuleSetStatus.PUBLISHED else 0
+        )
+    return report, triggers, payments
+
+
+def _already_decided(
+    decided: dict[tuple[str, int, str], date], rule_id: str, org_id: int, kind: str, period: date | None
+) -> bool:
+    last = decided.get((rule_id, org_id, kind))
+    return last is not None and (period is None or period <= last)
+
+
+def _propose(
+    record: RuleSetRecord,
+    rules: RuleSet,
+    triggers: pl.DataFrame,
+    run: Any,
+    as_of: date,
+    periods: dict[str, date],
+) -> list[Proposal]:
+    """New proposals from the triggers: a freedom where none from the rule is in force, a withdrawal
+    where one is and the rule says it should end, a reward where none was given within its repeat
+    period; never a second open proposal for the same rule and subject."""
+    mine = Proposal.objects.filter(rule_set__operator=record.operator, rule_set__service=record.service)
+    open_keys = set(mine.filter(status=Decision.OPEN).values_list("rule_id", "organisation_id", "kind"))
+    # A decided proposal is not made again on the same evidence: only a newer judged period reopens it.
+    decided: dict[tuple[str, int, str], date] = {}
+    for rule_id, org_id, kind, period in (
+        mine.exclude(status=Decision.OPEN)
+        .filter(period__isnull=False)
+        .values_list("rule_id", "organisation_id", "kind", "period")
+    ):
+        key = (rule_id, org_id, kind)
+        decided[key] = max(period, decided.get(key, period))
+    earned = {
+        (f.rule_id, f.organisation_id): f
+        for f in Freedom.objects.filter(
+            in_force(as_of),
+            operator=record.operator,
+            service=record.service,
+            basis=FreedomBasis.EARNED,
+        )
+    }
+    recent_rewards: set[tuple[str, int]] = set()
+    for rule in rules.rules:
+        if rule.consequence.kind == "reward":
+            since = add_months(as_of, -rule.consequence.repeat_after_months)
+            recent_rewards |= set(
+                Reward.objects.filter(
+                    operator=record.operator, service=record.service, rule_id=rule.id, awarded_on__gt=since
+                ).values_list("rule_id", "organisation_id")
+            )
+    new: list[Proposal] = _propose_interventions(
+        record, rules, triggers, run, as_of, periods, open_keys, decided
+    )
+    ladder = [rule.id for rule in rules.rules if rule.consequence.kind == "intervention"]
+    rows = triggers.filter(pl.col("organisation_id").is_not_null() & ~pl.col("rule").is_in(ladder)).select(
+        "rule", "unit", "organisation_id", "holds", "withdraw", "evidence"
+    )
+    for rule_id, unit, org_id, holds, withdraw, evidence in rows.filter(
+        pl.col("holds") | pl.col("withdraw")
+    ).iter_rows():
+        rule = rules.rule(rule_id)
+        kind = rule.consequence.kind
+        base = {
+            "rule_set": record,
+            "rule_id": rule.id,
+            "rule_title": rule.title,
+            "organisation_id": org_id,
+            "run": run,
+            "as_of": as_of,
+            "period": periods.get(unit),
+            "evidence": _evidence(evidence),
+        }
+        if kind == "freedom":
+            current = earned.get((rule.id, org_id))
+            if (
+                holds
+                and current is None
+                and (rule.id, org_id, ProposalKind.GRANT_FREEDOM) not in open_keys
+                and not _already_decided(
+                    decided, rule.id, org_id, ProposalKind.GRANT_FREEDOM, periods.get(unit)
+                )
+            ):
+                ends = add_months(as_of, rule.consequence.months) if rule.consequence.months else None
+                new.append(
+                    Proposal(
+                        kind=ProposalKind.GRANT_FREEDOM,
+                        proposed={
+                            "freedom": rule.consequence.freedom,
+                            "title": rule.title,
+                            "indicator": rule.consequence.indicator,
+                            "starts_on": as_of.isoformat(),
+                            "ends_on": ends.isoformat() if ends else None,
+                        },
+                        **base,
+                    )
+                )
+            elif (
+                withdraw
+                and current is not None
+                and (rule.id, org_id, ProposalKind.WITHDRAW_FREEDOM) not in open_keys
+            ):
+                new.append(
+                    Proposal(
+                        kind=ProposalKind.WITHDRAW_FREEDOM,
+                        freedom=current,
+                        proposed={
+                            "freedom": current.kind,
+                            "title": current.title,
+                            "ends_on": as_of.isoformat(),
+                        },
+                        **base,
+                    )
+                )
+        elif kind == "reward" and holds:
+            if (rule.id, org_id) in recent_rewards or (rule.id, org_id, ProposalKind.REWARD) in open_keys:
+                continue
+            if _already_decided(decided, rule.id, org_id, ProposalKind.REWARD, periods.get(unit)):
+                continue
+            new.append(
+                Proposal(
+                    kind=ProposalKind.REWARD,
+                    proposed={
+                        "reward": rule.consequence.reward,
+                        "title": rule.title,
+                        "amount": rule.consequence.amount,
+                    },
+                    **base,
+                )
+            )
+    Proposal.objects.bulk_create(new, batch_size=1000)
+    if new:
+        notifications.proposals_made(record, new)
+    return new
+
+
+def _propose_interventions(
+    record: RuleSetRecord,
+    rules: RuleSet,
+    triggers: pl.DataFrame,
+    run: Any,
+    as_of: date,
+    periods: dict[str, date],
+    open_keys: set[tuple[str, int, str]],
+    decided: dict[tuple[str, int, str], date],
+) -> list[Proposal]:
+    """The ladder (seed 4.11): open an intervention where a rule triggers and none is open; for an
+    open one, propose closing it when its exit criteria are met, and one step up when they are not
+    met by its review date. People confirm each step."""
+    ladder = {rule.id: rule for rule in rules.rules if rule.consequence.kind == "intervention"}
+    if not ladder or triggers.height == 0:
+        return []
+    rows = triggers.filter(pl.col("rule").is_in(list(ladder)) & pl.col("organisation_id").is_not_null())
+    current = {
+        i.organisation_id: i
+        for i in Intervention.objects.filter(
+            operator=record.operator, service=record.service, status=InterventionStatus.OPEN
+        )
+    }
+    opening = {org for _, org, kind in open_keys if kind == ProposalKind.OPEN_INTERVENTION}
+    pending = {(org, kind) for _, org, kind in open_keys}
+    new: list[Proposal] = []
+
+    def proposal(rule_id: str, unit: str, org_id: int, evidence: str, **fields: Any) -> Proposal:
+        rule = ladder[rule_id]
+        return Proposal(
+            rule_set=record,
+            rule_id=rule.id,
+            rule_title=rule.title,
+            organisation_id=org_id,
+            run=run,
+            as_of=as_of,
+            period=periods.get(unit),
+            evidence=_evidence(evidence),
+            **fields,
+        )
+
+    # Opening: the first rule (in the file's order) that triggers for a unit with nothing open.
+    opens = (
+        rows.filter(pl.col("holds") & ~pl.col("organisation_id").is_in(list(current) + list(opening)))
+        .with_columns(
+            order=pl.col("rule").replace_strict({r: n for n, r in enumerate(ladder)}, return_dtype=pl.Int64)
+        )
+        .sort("organisation_id", "order")
+        .unique("organisation_id", keep="first", maintain_order=True)
+    )
+    for rule_id, unit, org_id, evidence in opens.select(
+        "rule", "unit", "organisation_id", "evidence"
+    ).iter_rows():
+        if _already_decided(decided, rule_id, org_id, ProposalKind.OPEN_INTERVENTION, periods.get(unit)):
+            continue
+        rule = ladder[rule_id]
+        level = rule.consequence.level or LEVELS[0]
+        new.append(
+            proposal(
+                rule_id,
+                unit,
+                org_id,
+                evidence,
+                kind=ProposalKind.OPEN_INTERVENTION,
+                proposed={
+                    "level": level,
+                    "title": rule.title,
+                    "review_on": add_months(as_of, rule.consequence.review_after_months).isoformat(),
+                    "exit_criteria": conditions_words(rule.exit_when) if rule.exit_when else [],
+                },
+            )
+        )
+    # Open interventions: close, or one step up when the review date has passed.
+    by_key = {
+        (r, o): (u, e, x)
+        for r, u, o, e, x in rows.select("rule", "unit", "organisation_id", "evidence", "exit").iter_rows()
+    }
+    for org_id, intervention in current.items():
+        found = by_key.get((intervention.rule_id, org_id))
+        if found is None:
+            continue
+        unit, evidence, exits = found
+        rule = ladder[intervention.rule_id]
+        if exits:
+            kind = ProposalKind.CLOSE_INTERVENTION
+            proposed: dict[str, Any] = {"level": intervention.level, "closed_on": as_of.isoformat()}
+        elif intervention.review_on <= as_of and intervention.level != LEVELS[-1]:
+            kind = ProposalKind.ESCALATE_INTERVENTION
+            proposed = {
+                "from_level": intervention.level,
+                "level": LEVELS[LEVELS.index(intervention.level) + 1],
+                "review_on": add_months(as_of, rule.consequence.review_after_months).isoformat(),
+            }
+        else:
+            continue
+        if (org_id, kind) in pending or _already_decided(decided, rule.id, org_id, kind, periods.get(unit)):
+            continue
+        new.append(
+            proposal(rule.id, unit, org_id, evidence, kind=kind, intervention=intervention, proposed=proposed)
+        )
+    return new
+
+
+def raise_exception_alerts(record: RuleSetRecord, rules: RuleSet, as_of: date) -> list[ExceptionAlert]:
+    """Alert the department about each unit whose intervention has stayed open for the rule set's
+    ``intervention_by_exception.after_months`` without the unit recovering (seed 1.8, 6.2); once per
+    intervention. The department sees these cases and nothing else about individual units."""
+    department = (
+        links_current_on(as_of)
+        .filter(service=record.service, role=ChainRole.DEPARTMENT)
+        .values_list("organisation_id", flat=True)
+        .first()
+    )
+    if department is None:
+        return []
+    since = add_months(as_of, -rules.exception_after_months)
+    overdue = list(
+        Intervention.objects.filter(
+            operator=record.operator,
+            service=record.service,
+            status=InterventionStatus.OPEN,
+            opened_on__lte=since,
+            alert__isnull=True,
+        )
+        .exclude(proposals__kind=ProposalKind.CLOSE_INTERVENTION, proposals__status=Decision.OPEN)
+        .select_related("organisation", "owner")
+    )
+    alerts = [
+        ExceptionAlert(
+            intervention=i,
+            department_id=department,
+            raised_on=as_of,
+            months_open=(as_of.year - i.opened_on.year) * 12
+            + as_of.month
+            - i.opened_on.month
+            - (as_of.day < i.opened_on.day),
+            evidence={
+                "level": i.level,
+                "opened_on": i.opened_on.isoformat(),
+                "review_on": i.review_on.isoformat(),
+                "owner": i.owner.code,
+                "after_months": rules.exception_after_months,
+            },
+        )
+        for i in overdue
+    ]
+    ExceptionAlert.objects.bulk_create(alerts)
+    InterventionEvent.objects.bulk_create(
+        InterventionEvent(
+            intervention=a.intervention,
+            kind=InterventionEventKind.ALERTED,
+            level=a.intervention.level,
+            on=as_of,
+            reason=f"Open {a.months_open} months without recovering: the department is alerted (by exception).",
+        )
+        for a in alerts
+    )
+    if alerts:
+        notifications.department_alerted(department, alerts)
+    return alerts
+
+
+def _store_payments(record: RuleSetRecord, rules: RuleSet, payments: pl.DataFrame) -> tuple[int, int]:
+    """Each new period's payment, all or nothing, in one bulk insert; a period already computed is
+    never recomputed."""
+    if payments.height == 0:
+        return 0, 0
+    existing = bulk.read_frame(
+        f'SELECT rule_id, organisation_id, period FROM "{Payment._meta.db_table}" '
+        "WHERE operator_id = %s AND service_id = %s",
+        [record.operator_id, record.service_id],
+        {"rule_id": pl.String, "organisation_id": pl.Int64, "period": pl.Date},
+    )
+    new = (
+        payments.filter(pl.col("organisation_id").is_not_null())
+        .rename({"rule": "rule_id"})
+        .join(existing, on=["rule_id", "organisation_id", "period"], how="anti")
+    )
+    titles = {rule.id: rule.title for rule in rules.rules}
+    rows = new.select(
+        pl.col("organisation_id"),
+        pl.lit(record.service_id, dtype=pl.Int64).alias("service_id"),
+        pl.lit(record.operator_id, dtype=pl.Int64).alias("operator_id"),
+        pl.lit(record.pk, dtype=pl.Int64).alias("rule_set_id"),
+        pl.col("rule_id"),
+        pl.col("rule_id").replace_strict(titles, return_dtype=pl.String).alias("scheme"),
+        pl.col("period"),
+        pl.col("earned"),
+        pl.col("amount").round(2).alias("amount_due"),
+        pl.lit(None, dtype=pl.Float64).alias("amount_paid"),
+        pl.col("evidence"),
+        pl.lit(Decision.OPEN.value).alias("status"),
+        pl.lit("").alias("reason"),
+        pl.lit(None, dtype=pl.Int64).alias("decided_by_id"),
+        pl.lit(None, dtype=pl.Datetime(time_zone="UTC")).alias("decided_at"),
+        pl.lit(bulk.utc_now()).alias("created_at"),
+    )
+    bulk.insert_frame(Payment._meta.db_table, rows, ignore_conflicts=True)
+    return new.height, int(new["earned"].sum())
+
+
+def evaluate_regimes(*, as_of: date | None = None, acting_user: Actor = None) -> list[RegimeEvaluation]:
+    """Evaluate every published rule set at ``as_of`` (default today). Idempotent: a second evaluation
+    for the same date proposes nothing new and computes no payment twice."""
+    as_of = as_of or today()
+    reports = []
+    for record in RuleSetRecord.objects.filter(status=RuleSetStatus.PUBLISHED).select_related(
+        "operator", "service"
+    ):
+        with transaction.atomic():
+            report, _, _ = evaluate_rule_set(record, as_of=as_of)
+        reports.append(report)
+        record_event(
+            actor=acting_user,
+            action="regime.evaluate",
+            subject=record,
+            summary=report.summary,
+            data={
+                "as_of": str(as_of),
+                "run": report.run_id,
+                "triggered": report.triggered,
+                "proposals": len(report.proposals),
+                "payments": report.payments,
+            },
+        )
+    return reports
+
+
+@dataclass
+class Preview:
+    """What a draft would propose on the judgements now, without writing anything."""
+
+    rules: RuleSet
+    report: RegimeEvaluation
+    triggered: dict[str, list[str]]
+    payments: dict[str, tuple[int, int, float]]
+
+
+def preview_rules(
+    *, operator: Organisation, service: Service, source: str, as_of: date | None = None, acting_user: Actor
+) -> Preview:
+    """Read ``source`` and evaluate it on the judgements at ``as_of``, writing nothing."""
+    authorise(acting_user, "regime.manage_rules", [operator])
+    rules = read_rules(source)
+    check_rules_for(rules, operator=operator, service=service)
+    as_of = as_of or today()
+    record = RuleSetRecord(operator=operator, service=service, version=0, title=rules.title, rules={})
+    report, triggers, payments = evaluate_rule_set(record, as_of=as_of, write=False, rules=rules)
+    triggered: dict[str, list[str]] = {
+        rule.id: [] for rule in rules.rules if rule.consequence.kind != "payment"
+    }
+    if triggers.height:
+        for rule, units in (
+            triggers.filter(pl.col("holds")).group_by("rule").agg(pl.col("unit").sort()).rows()
+        ):
+            triggered[rule] = list(units)
+    paid: dict[str, tuple[int, int, float]] = {}
+    if payments.height:
+        for rule, n, earned, total in (
+            payments.group_by("rule")
+            .agg(pl.len(), pl.col("earned").sum(), pl.col("amount").sum())
+            .sort("rule")
+            .rows()
+        ):
+            paid[rule] = (int(n), int(earned), float(total))
+    return Preview(rules=rules, report=report, triggered=triggered, payments=paid)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Decisions
