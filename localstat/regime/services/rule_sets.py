@@ -38,7 +38,7 @@ from localstat.regime.selectors import in_force
 
 MAX_SOURCE = 100_000
 #: LocalStat's published default rules: the starting point of a new rule set.
-RULES_EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "regime-rules.yaml"
+RULES_EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "regime-rules.yaml"
 
 
 def add_months(day: date, months: int) -> date:
