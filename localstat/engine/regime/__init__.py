@@ -11,6 +11,7 @@ period (Box 5.5). Rules propose; people decide: nothing here writes anything.
 Every test is a Polars expression over a wide frame of subjects, so a rule costs the same whether it
 is read for ten units or ten thousand; the only Python loops are over rules, tests and indicators.
 
+>>> import polars as pl
 >>> rules = regime_rules({"title": "Letters", "rules": [{"id": "letter", "title": "A letter",
 ...     "consequence": {"kind": "reward", "reward": "recognition"},
 ...     "when": {"band": {"in": ["excellent"]}}}]})

@@ -1,22 +1,8 @@
-"""Trigger rules: published consequences of judgements, evaluated over whole frames (seed 4.3–4.11).
+"""The rule-set format: :func:`regime_rules` checks a parsed mapping (``docs/regime-rules.md``) and
+returns a frozen :class:`RuleSet`, refusing anything unknown with the key that is wrong (seed 4.3, 4.9).
 
-A rule set is data (``docs/regime-rules.md`` documents the YAML format, ``docs/examples/regime-rules.yaml``
-is LocalStat's published default). :func:`regime_rules` checks a parsed mapping and returns a frozen
-:class:`RuleSet`, refusing anything unknown with the key that is wrong; :func:`evaluate_rules` applies it
-to an assessment's judgements and says, for every rule and every subject (a unit, or an
-intermediate-tier body), whether the rule's conditions hold, whether a freedom it gave should be
-withdrawn, and the evidence; :func:`scheme_payments` computes an all-or-nothing payment scheme per
-period (Box 5.5). Rules propose; people decide: nothing here writes anything.
-
-Every test is a Polars expression over a wide frame of subjects, so a rule costs the same whether it
-is read for ten units or ten thousand; the only Python loops are over rules, tests and indicators.
-
->>> rules = regime_rules({"title": "Letters", "rules": [{"id": "letter", "title": "A letter",
-...     "consequence": {"kind": "reward", "reward": "recognition"},
-...     "when": {"band": {"in": ["excellent"]}}}]})
->>> subjects = pl.DataFrame({"unit": ["A", "B"], "band": ["excellent", "fair"]})
->>> evaluate_rules(rules, subjects=subjects).triggers.select("unit", "holds").rows()
-[('A', True), ('B', False)]
+The words each test may use (bands, positions, target statuses, SPC signals…) come from the assessment
+and SPC engines, so a rule can only name what a judgement can say.
 """
 
 from __future__ import annotations
@@ -494,7 +480,7 @@ def regime_rules(raw: Mapping[str, Any]) -> RuleSet:
     ...     "consequence": {"kind": "freedom", "freedom": "pooled_budgets"}}]})
     Traceback (most recent call last):
     ...
-    localstat.engine.regime.RegimeRulesError: rules[1].when.band.in: unknown word 'great' (known: excellent, good, fair, weak, poor)
+    localstat.engine.regime.rules.RegimeRulesError: rules[1].when.band.in: unknown word 'great' (known: excellent, good, fair, weak, poor)
     """
     given = _mapping(raw, "rule set")
     _unknown(
