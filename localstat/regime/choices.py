@@ -49,12 +49,14 @@ class InterventionEventKind(models.TextChoices):
 
 
 class Decision(models.TextChoices):
-    """What a person made of a rule's proposal: a change or a rejection carries a reason."""
+    """What a person made of a rule's proposal: a change or a rejection carries a reason. A proposal
+    lapses, undecided, when a later evaluation finds the rule no longer proposes it."""
 
     OPEN = "open", "Awaiting decision"
     CONFIRMED = "confirmed", "Confirmed"
     CHANGED = "changed", "Changed"
     REJECTED = "rejected", "Rejected"
+    LAPSED = "lapsed", "Lapsed"
 
 
 class FreedomKind(models.TextChoices):

@@ -14,7 +14,8 @@
   on the demo's date proposes nothing the analyst has not already decided. At the end the analyst
   confirms the A&E access premium's payments period by period.
 
-The decisions are the demo's, and their reasons say so.
+Proposals nobody decided (the ladder outside Q70) lapse when a later month's judgements no longer
+support them. The decisions are the demo's, and their reasons say so.
 """
 
 from __future__ import annotations
@@ -162,7 +163,8 @@ def regime_demo(context: DemoContext) -> None:
         _decide_consequences(published, analyst, decided)
         open_q70 = Intervention.objects.filter(organisation_id__in=area_units, status="open").count()
         context.progress(
-            f"      {month_end:%b %Y}: {len(report.proposals)} proposals, {report.payments} payments computed; "
+            f"      {month_end:%b %Y}: {len(report.proposals)} proposals ({report.lapsed} older ones lapsed), "
+            f"{report.payments} payments computed; "
             f"{DEMO_AREA} opened {counts['opened']}, escalated {counts['escalated']}, kept {counts['kept']}, "
             f"closed {counts['closed']} ({open_q70} open); {report.alerts} reach the department"
         )

@@ -284,12 +284,22 @@ def proposals(request: HttpRequest) -> HttpResponse:
     ]
     decided = [
         {"p": p, "evidence": evidence_lines(p.evidence)}
-        for p in mine.exclude(status=Decision.OPEN).order_by("-decided_at")[:50]
+        for p in mine.exclude(status__in=[Decision.OPEN, Decision.LAPSED]).order_by("-decided_at")[:50]
     ]
+    lapsed = mine.filter(status=Decision.LAPSED).select_related("organisation").order_by("-decided_at")
     return render(
         request,
         "regime/proposals.html",
-        {"open": open_rows, "total": total, "decided": decided, "rules": rules, "rule": rule, "page": PAGE},
+        {
+            "open": open_rows,
+            "total": total,
+            "decided": decided,
+            "lapsed": lapsed[:50],
+            "lapsed_total": lapsed.count(),
+            "rules": rules,
+            "rule": rule,
+            "page": PAGE,
+        },
     )
 
 

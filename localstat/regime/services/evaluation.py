@@ -45,6 +45,7 @@ from localstat.regime.models import (
 )
 from localstat.regime.models import RuleSet as RuleSetRecord
 from localstat.regime.selectors import in_force
+from localstat.regime.services.lapses import lapse_stale_proposals
 from localstat.regime.services.rule_sets import (
     add_months,
     check_rules_for,
@@ -66,6 +67,7 @@ class RegimeEvaluation:
     payments_earned: int = 0
     baseline: int = 0
     alerts: int = 0
+    lapsed: int = 0
     skipped: str = ""
 
     @property
@@ -75,7 +77,7 @@ class RegimeEvaluation:
         fired = ", ".join(f"{rule} {n}" for rule, n in self.triggered.items()) or "nothing"
         return (
             f"{self.rule_set.operator.code} {self.rule_set.label} on run {self.run_id}: triggered {fired}; "
-            f"{len(self.proposals)} new proposals, {self.payments} payments computed "
+            f"{len(self.proposals)} new proposals, {self.lapsed} lapsed, {self.payments} payments computed "
             f"({self.payments_earned} earned), {self.alerts} department alerts"
         )
 
@@ -115,6 +117,7 @@ def evaluate_rule_set(
     )
     if write:
         periods = dict(inputs.series.group_by("unit").agg(pl.col("period").max()).rows())
+        report.lapsed = lapse_stale_proposals(record, rules, triggers, run_id=report.run_id, as_of=as_of)
         report.proposals = _propose(record, rules, triggers, inputs.run, as_of, periods)
         report.payments, report.payments_earned = _store_payments(record, rules, payments)
         report.alerts = len(raise_exception_alerts(record, rules, as_of))
@@ -145,9 +148,10 @@ def _propose(
     mine = Proposal.objects.filter(rule_set__operator=record.operator, rule_set__service=record.service)
     open_keys = set(mine.filter(status=Decision.OPEN).values_list("rule_id", "organisation_id", "kind"))
     # A decided proposal is not made again on the same evidence: only a newer judged period reopens it.
+    # A lapsed one was never decided: the rule proposes it again whenever it holds again.
     decided: dict[tuple[str, int, str], date] = {}
     for rule_id, org_id, kind, period in (
-        mine.exclude(status=Decision.OPEN)
+        mine.exclude(status__in=[Decision.OPEN, Decision.LAPSED])
         .filter(period__isnull=False)
         .values_list("rule_id", "organisation_id", "kind", "period")
     ):
