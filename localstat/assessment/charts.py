@@ -38,6 +38,8 @@ def spc_chart(
     ...                                "upl": [97.0], "point_type": ["common_cause"]}), title="A&E", y_title="%")
     >>> [layer["mark"]["type"] for layer in spec["layer"]]
     ['line', 'line', 'line', 'line', 'point']
+    >>> spec["layer"][4]["encoding"]["color"]["scale"]["domain"]
+    ['Common cause']
     """
     data = points.select(
         pl.col("period").cast(pl.String),
@@ -50,6 +52,9 @@ def spc_chart(
         .replace_strict(POINT_NAMES, default="Common cause")
         .alias("type"),
     ).to_dicts()
+    # The legend names only the kinds of point the chart has, in Making Data Count's order.
+    present = set(points.get_column("point_type").cast(pl.String).fill_null("common_cause").unique())
+    shown = [k for k in POINT_NAMES if k in present or k == "common_cause"]
     x = {
         "field": "period",
         "type": "temporal",
@@ -85,8 +90,8 @@ def spc_chart(
                     "type": "nominal",
                     "title": "Point",
                     "scale": {
-                        "domain": list(POINT_NAMES.values())[:4],
-                        "range": [POINT_COLOURS[k] for k in list(POINT_NAMES)[:4]],
+                        "domain": [POINT_NAMES[k] for k in shown],
+                        "range": [POINT_COLOURS[k] for k in shown],
                     },
                     "legend": {"orient": "bottom"},
                 },
