@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from localstat.api.paging import Page, paged
 from localstat.assessment import selectors
 from localstat.assessment.explain import judgement_sentences
 from localstat.assessment.models import AssessmentRun, Judgement
@@ -97,14 +98,16 @@ def _visible(request: HttpRequest) -> QuerySet[Judgement]:
 
 
 @router.get("/runs", response=list[RunOut], summary="Assessment runs, newest first")
-def list_runs(request: HttpRequest) -> list[AssessmentRun]:
+def list_runs(request: HttpRequest, response: HttpResponse, page: Query[Page]) -> list[AssessmentRun]:
     if not permitted_organisations(request.user, "assessment.run").exists():
         raise HttpError(403, "Only department analysts and administrators see assessment runs.")
-    return list(AssessmentRun.objects.order_by("-started_at", "-id")[:100])
+    return paged(request, response, page, AssessmentRun.objects.order_by("-started_at", "-id"))
 
 
 @router.get("/judgements", response=list[JudgementOut], summary="Current judgements you may see, filtered")
-def list_judgements(request: HttpRequest, filters: Query[JudgementFilters]) -> list[dict[str, Any]]:
+def list_judgements(
+    request: HttpRequest, response: HttpResponse, page: Query[Page], filters: Query[JudgementFilters]
+) -> list[dict[str, Any]]:
     judgements = _visible(request)
     if filters.unit:
         judgements = judgements.filter(organisation__code=filters.unit)
@@ -118,7 +121,10 @@ def list_judgements(request: HttpRequest, filters: Query[JudgementFilters]) -> l
         judgements = judgements.filter(
             organisation_id__in=[o for o, a in assessments.items() if a.band == filters.band]
         )
-    return [_out(j, assessments) for j in judgements.order_by("indicator__code", "organisation__code")[:5000]]
+    return [
+        _out(j, assessments)
+        for j in paged(request, response, page, judgements.order_by("indicator__code", "organisation__code"))
+    ]
 
 
 @router.get(

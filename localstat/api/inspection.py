@@ -7,11 +7,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db.models import Q
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from localstat.api.paging import Page, paged
 from localstat.chain.access import NotPermitted, can, permitted_organisations
 from localstat.chain.models import Organisation
 from localstat.core.clock import today
@@ -325,7 +326,9 @@ def get_backtest(request: HttpRequest, query: Query[PlanQuery]) -> dict[str, Any
     response=list[InspectionOut],
     summary="Inspections: published ones for everyone, and those of units in your chain",
 )
-def list_inspections(request: HttpRequest, unit: str | None = None) -> list[dict[str, Any]]:
+def list_inspections(
+    request: HttpRequest, response: HttpResponse, page: Query[Page], unit: str | None = None
+) -> list[dict[str, Any]]:
     found = Inspection.objects.select_related("unit", "inspectorate").prefetch_related("findings__indicator")
     if request.user.is_authenticated:
         visible = permitted_organisations(request.user, "inspection.view_inspections")
@@ -334,7 +337,7 @@ def list_inspections(request: HttpRequest, unit: str | None = None) -> list[dict
         found = found.filter(published_at__isnull=False)
     if unit:
         found = found.filter(unit__code=unit)
-    return [_inspection(i) for i in found.order_by("-visited_on", "-id")[:500]]
+    return [_inspection(i) for i in paged(request, response, page, found.order_by("-visited_on", "-id"))]
 
 
 @router.post(

@@ -2,7 +2,7 @@
 
 Everything here reads the published releases only (never the live returns or assessment tables), needs
 no authentication, and has the same columns as the open-data files (see ``/data/dictionary/``). Lists
-take ``limit`` and ``offset``; a service's data is its latest release unless ``release`` names one.
+take ``limit`` and ``offset`` and say the whole count in ``X-Total-Count`` (``localstat.api.paging``); a service's data is its latest release unless ``release`` names one.
 """
 
 from __future__ import annotations
@@ -10,19 +10,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-import polars as pl
 from django.db.models import F
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from localstat.api.paging import Page, paged, paged_frame
 from localstat.assessment.choices import Level
 from localstat.publication import opendata, selectors
 from localstat.publication.models import Release, ReleasedJudgement, ReleaseStatus
 
 router = Router(tags=["public"])
-
-MAX_LIMIT = 5000
 
 
 class ReleaseOut(Schema):
@@ -128,11 +126,6 @@ class LeagueRowOut(Schema):
     ranked: int | None
 
 
-class Page(Schema):
-    limit: int = 1000
-    offset: int = 0
-
-
 class UnitFilters(Page):
     q: str = ""
 
@@ -174,16 +167,6 @@ def _published(service: str, number: int | None) -> Release:
     return release
 
 
-def _check(page: Page) -> None:
-    if not 1 <= page.limit <= MAX_LIMIT or page.offset < 0:
-        raise HttpError(422, f"limit must be 1 to {MAX_LIMIT} and offset 0 or more")
-
-
-def _rows(frame: pl.DataFrame, page: Page) -> list[dict[str, Any]]:
-    _check(page)
-    return frame.slice(page.offset, page.limit).to_dicts()
-
-
 @router.get("/releases", response=list[ReleaseOut])
 def list_releases(request: HttpRequest) -> list[dict[str, Any]]:
     """Every release, newest first per service: the published ones, and those announced for later
@@ -220,9 +203,10 @@ def list_indicators(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.get("/units", response=list[UnitOut])
-def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> list[dict[str, Any]]:
+def list_units(
+    request: HttpRequest, response: HttpResponse, filters: Query[UnitFilters]
+) -> list[dict[str, Any]]:
     """Units with published judgements in a latest release, matching ``q`` by name, code or town."""
-    _check(filters)
     rows = (
         ReleasedJudgement.objects.filter(release__in=selectors.latest_releases(), level=Level.UNIT)
         .filter(organisation__in=selectors.published_units(filters.q))
@@ -238,8 +222,7 @@ def list_units(request: HttpRequest, filters: Query[UnitFilters]) -> list[dict[s
         .order_by("code", "service")
     )
     return [
-        {**row, "name": row["unit_name"] or row["code"]}
-        for row in rows[filters.offset : filters.offset + filters.limit]
+        {**row, "name": row["unit_name"] or row["code"]} for row in paged(request, response, filters, rows)
     ]
 
 
@@ -274,17 +257,21 @@ def get_unit(request: HttpRequest, code: str) -> dict[str, Any]:
 
 
 @router.get("/values", response=list[ValueOut])
-def list_values(request: HttpRequest, filters: Query[DataFilters]) -> list[dict[str, Any]]:
+def list_values(
+    request: HttpRequest, response: HttpResponse, filters: Query[DataFilters]
+) -> list[dict[str, Any]]:
     """Published values of a service's release (its latest unless ``release`` is given)."""
     release = _published(filters.service, filters.release)
     frame = opendata.table_frame(
         release, "values", {"unit": filters.unit or "", "indicator": filters.indicator or ""}
     )
-    return _rows(frame, filters)
+    return paged_frame(request, response, filters, frame)
 
 
 @router.get("/judgements", response=list[JudgementOut])
-def list_judgements(request: HttpRequest, filters: Query[DataFilters]) -> list[dict[str, Any]]:
+def list_judgements(
+    request: HttpRequest, response: HttpResponse, filters: Query[DataFilters]
+) -> list[dict[str, Any]]:
     """Published judgements of a service's release: units, areas (pooled) and England."""
     release = _published(filters.service, filters.release)
     frame = opendata.table_frame(
@@ -292,7 +279,7 @@ def list_judgements(request: HttpRequest, filters: Query[DataFilters]) -> list[d
         "judgements",
         {"unit": filters.unit or "", "indicator": filters.indicator or "", "area": filters.area or ""},
     )
-    return _rows(frame, filters)
+    return paged_frame(request, response, filters, frame)
 
 
 @router.get("/league-tables/{indicator}", response=list[LeagueRowOut])

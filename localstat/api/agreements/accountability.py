@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from ninja import Query
 from ninja.errors import HttpError
 
 from localstat.agreements import exports, selectors
 from localstat.api.agreements.negotiations import AccountabilityOut, GoalOut, TrajectoryOut, router
+from localstat.api.paging import Page, paged
 from localstat.chain.access import can, permitted_organisations
 from localstat.chain.models import Organisation
 from localstat.core.clock import today
@@ -36,9 +38,9 @@ def _goal(goal: Any) -> dict[str, Any]:
     response=list[GoalOut],
     summary="Goals without a named owner, an action plan or a timescale",
 )
-def goals_lacking(request: HttpRequest) -> list[dict[str, Any]]:
+def goals_lacking(request: HttpRequest, response: HttpResponse, page: Query[Page]) -> list[dict[str, Any]]:
     visible = permitted_organisations(request.user, "agreements.view")
-    return [_goal(g) for g in selectors.goals_lacking(visible)[:5000]]
+    return [_goal(g) for g in paged(request, response, page, selectors.goals_lacking(visible))]
 
 
 def _organisation_visible(request: HttpRequest, code: str) -> Organisation:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
@@ -16,6 +16,7 @@ from localstat.agreements import selectors, services
 from localstat.agreements.choices import NegotiationStatus
 from localstat.agreements.errors import AgreementError
 from localstat.agreements.models import LocalPSA, Negotiation, NegotiationStep
+from localstat.api.paging import Page, paged
 from localstat.chain.access import NotPermitted, can
 from localstat.chain.models import Organisation, Service
 from localstat.core.clock import today
@@ -345,14 +346,18 @@ def _organisation(code: str, what: str) -> Organisation:
 
 @router.get("/negotiations", response=list[NegotiationOut], summary="Negotiations the caller may see")
 def list_negotiations(
-    request: HttpRequest, status: NegotiationStatus | None = None, proposer: str | None = None
+    request: HttpRequest,
+    response: HttpResponse,
+    page: Query[Page],
+    status: NegotiationStatus | None = None,
+    proposer: str | None = None,
 ) -> list[dict[str, Any]]:
     negotiations = selectors.negotiations_visible_to(request.user).order_by("-opened_on", "-id")
     if status:
         negotiations = negotiations.filter(status=status)
     if proposer:
         negotiations = negotiations.filter(proposer__code=proposer)
-    return [_negotiation(n) for n in negotiations[:1000]]
+    return [_negotiation(n) for n in paged(request, response, page, negotiations)]
 
 
 @router.get(

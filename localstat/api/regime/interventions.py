@@ -12,11 +12,12 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from localstat.api.paging import Page, paged
 from localstat.api.regime.rules import LIMIT, RuleSetIn, _operator_and_service, _refused, router
 from localstat.chain.access import NotPermitted, permitted_organisations
 from localstat.regime import services
@@ -96,7 +97,9 @@ class InterventionFilter(Schema):
     auth=django_auth,
     summary="Interventions in the units you may see, with their history",
 )
-def list_interventions(request: HttpRequest, filters: Query[InterventionFilter]) -> list[dict[str, Any]]:
+def list_interventions(
+    request: HttpRequest, response: HttpResponse, page: Query[Page], filters: Query[InterventionFilter]
+) -> list[dict[str, Any]]:
     shown = (
         Intervention.objects.filter(
             organisation__in=permitted_organisations(request.user, "regime.view_proposals")
@@ -108,7 +111,7 @@ def list_interventions(request: HttpRequest, filters: Query[InterventionFilter])
         shown = shown.filter(organisation__code=filters.unit)
     if filters.status:
         shown = shown.filter(status=filters.status)
-    return [_intervention(i) for i in shown.order_by("-opened_on", "pk")[:LIMIT]]
+    return [_intervention(i) for i in paged(request, response, page, shown.order_by("-opened_on", "pk"))]
 
 
 @router.get(
@@ -117,7 +120,7 @@ def list_interventions(request: HttpRequest, filters: Query[InterventionFilter])
     auth=django_auth,
     summary="Units reaching the department by exception (department analysts)",
 )
-def list_exceptions(request: HttpRequest) -> list[dict[str, Any]]:
+def list_exceptions(request: HttpRequest, response: HttpResponse, page: Query[Page]) -> list[dict[str, Any]]:
     visible = permitted_organisations(request.user, "regime.view_exceptions")
     if not visible.exists():
         raise HttpError(403, "Only department analysts and administrators see the exceptions.")
@@ -135,7 +138,7 @@ def list_exceptions(request: HttpRequest) -> list[dict[str, Any]]:
             "raised_on": a.raised_on,
             "months_open": a.months_open,
         }
-        for a in alerts[:LIMIT]
+        for a in paged(request, response, page, alerts)
     ]
 
 

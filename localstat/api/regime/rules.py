@@ -14,11 +14,12 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from localstat.api.paging import Page, paged
 from localstat.chain.access import NotPermitted, permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.clock import today
@@ -230,8 +231,8 @@ def _operator_and_service(payload: RuleSetIn) -> tuple[Organisation, Service]:
     response=list[RuleSetOut],
     summary="Rule sets: every published version; drafts for their operators",
 )
-def list_rule_sets(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_rule_set(r) for r in _visible_rule_sets(request)[:LIMIT]]
+def list_rule_sets(request: HttpRequest, response: HttpResponse, page: Query[Page]) -> list[dict[str, Any]]:
+    return [_rule_set(r) for r in paged(request, response, page, _visible_rule_sets(request))]
 
 
 @router.get("/rule-sets/{rule_set_id}", response=RuleSetOut, summary="One rule set version")
@@ -312,7 +313,9 @@ def _visible_proposals(request: HttpRequest) -> QuerySet[Proposal]:
 @router.get(
     "/proposals", response=list[ProposalOut], auth=django_auth, summary="Proposals you may see, with evidence"
 )
-def list_proposals(request: HttpRequest, filters: Query[ProposalFilter]) -> list[dict[str, Any]]:
+def list_proposals(
+    request: HttpRequest, response: HttpResponse, page: Query[Page], filters: Query[ProposalFilter]
+) -> list[dict[str, Any]]:
     proposals = _visible_proposals(request)
     if filters.status:
         proposals = proposals.filter(status=filters.status)
@@ -320,7 +323,7 @@ def list_proposals(request: HttpRequest, filters: Query[ProposalFilter]) -> list
         proposals = proposals.filter(rule_id=filters.rule)
     if filters.unit:
         proposals = proposals.filter(organisation__code=filters.unit)
-    return [_proposal(p) for p in proposals.order_by("-created_at", "pk")[:LIMIT]]
+    return [_proposal(p) for p in paged(request, response, page, proposals.order_by("-created_at", "pk"))]
 
 
 @router.post(
@@ -348,7 +351,9 @@ def decide_proposal(request: HttpRequest, proposal_id: int, payload: DecisionIn)
 
 
 @router.get("/freedoms", response=list[FreedomOut], summary="Freedoms in force (public), baseline and earned")
-def list_freedoms(request: HttpRequest, filters: Query[UnitFilter]) -> list[dict[str, Any]]:
+def list_freedoms(
+    request: HttpRequest, response: HttpResponse, page: Query[Page], filters: Query[UnitFilter]
+) -> list[dict[str, Any]]:
     freedoms = Freedom.objects.filter(selectors.in_force(filters.as_of or today())).select_related(
         "organisation", "operator", "service", "indicator"
     )
@@ -372,12 +377,14 @@ def list_freedoms(request: HttpRequest, filters: Query[UnitFilter]) -> list[dict
             "rule_id": f.rule_id,
             "exemption": f.exemption_id,
         }
-        for f in freedoms.order_by("organisation__code", "kind")[:LIMIT]
+        for f in paged(request, response, page, freedoms.order_by("organisation__code", "kind"))
     ]
 
 
 @router.get("/rewards", response=list[RewardOut], summary="Rewards given (public)")
-def list_rewards(request: HttpRequest, filters: Query[UnitFilter]) -> list[dict[str, Any]]:
+def list_rewards(
+    request: HttpRequest, response: HttpResponse, page: Query[Page], filters: Query[UnitFilter]
+) -> list[dict[str, Any]]:
     rewards = Reward.objects.select_related("organisation", "operator")
     if filters.unit:
         rewards = rewards.filter(organisation__code=filters.unit)
@@ -394,7 +401,7 @@ def list_rewards(request: HttpRequest, filters: Query[UnitFilter]) -> list[dict[
             "rule_set": w.rule_set_id,
             "rule_id": w.rule_id,
         }
-        for w in rewards[:LIMIT]
+        for w in paged(request, response, page, rewards)
     ]
 
 
@@ -430,7 +437,9 @@ def _visible_payments(request: HttpRequest) -> QuerySet[Payment]:
     response=list[PaymentOut],
     summary="Payments under all-or-nothing schemes: decided ones are public; computed ones inside the chain",
 )
-def list_payments(request: HttpRequest, filters: Query[PaymentFilter]) -> list[dict[str, Any]]:
+def list_payments(
+    request: HttpRequest, response: HttpResponse, page: Query[Page], filters: Query[PaymentFilter]
+) -> list[dict[str, Any]]:
     payments = _visible_payments(request)
     if filters.unit:
         payments = payments.filter(organisation__code=filters.unit)
@@ -438,7 +447,7 @@ def list_payments(request: HttpRequest, filters: Query[PaymentFilter]) -> list[d
         payments = payments.filter(period=filters.period)
     if filters.status:
         payments = payments.filter(status=filters.status)
-    shown = list(payments.order_by("-period", "organisation__code")[:LIMIT])
+    shown = paged(request, response, page, payments.order_by("-period", "organisation__code"))
     in_chain = (
         set(
             permitted_organisations(request.user, "regime.view_proposals")

@@ -44,3 +44,19 @@ def test_another_units_judgement_is_not_found_and_anonymous_is_refused(assessed,
     assert Client().get("/api/assessment/judgements").status_code == 401
     assert _client(assessed.morgan).get("/api/assessment/runs").status_code == 403
     assert _client(assessed.ada).get("/api/assessment/runs").json()[0]["id"] == run.pk
+
+
+def test_judgements_come_a_page_at_a_time_with_the_whole_count(assessed, run) -> None:
+    client = _client(assessed.ada)
+    everything = client.get("/api/assessment/judgements").json()
+    first = client.get("/api/assessment/judgements", {"limit": 2})
+    assert first.json() == everything[:2]
+    assert first["X-Total-Count"] == str(len(everything))
+    assert 'offset=2>; rel="next"' in first["Link"]
+    rest = client.get("/api/assessment/judgements", {"limit": 2, "offset": 2}).json()
+    assert rest == everything[2:4]
+    filtered = client.get("/api/assessment/judgements", {"indicator": "AE4H", "limit": 1})
+    assert [j["indicator"] for j in filtered.json()] == ["AE4H"]
+    refused = client.get("/api/assessment/judgements", {"limit": 5001})
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "limit must be 1 to 5000 and offset 0 or more"

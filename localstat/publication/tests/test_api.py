@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 
+from django.test import Client
 from ninja.testing import TestClient
 
 from localstat.api.publication import router
@@ -67,3 +68,20 @@ def test_nothing_is_served_before_the_first_release(with_context) -> None:
     assert api.get("/units").json() == []
     assert api.get("/values?service=health").status_code == 404
     assert api.get("/units/U1").status_code == 404
+
+
+def test_lists_say_the_whole_count_and_link_to_the_next_page(published) -> None:
+    client = Client()
+    first = client.get("/api/public/values?service=health&unit=U1&limit=10")
+    assert len(first.json()) == 10
+    assert first["X-Total-Count"] == "24"
+    assert first["Link"] == (
+        '<http://testserver/api/public/values?service=health&unit=U1&limit=10&offset=10>; rel="next"'
+    )
+    last = client.get("/api/public/values?service=health&unit=U1&limit=10&offset=20")
+    assert len(last.json()) == 4
+    assert last["X-Total-Count"] == "24"
+    assert "Link" not in last
+    units = client.get("/api/public/units?limit=3")
+    assert (len(units.json()), units["X-Total-Count"]) == (3, "4")
+    assert "offset=3" in units["Link"]
