@@ -34,6 +34,8 @@ from localstat.engine.agreements import check_proposed_levels, trajectory_status
 from localstat.engine.intervals import count_interval, value_with_intervals
 from localstat.framework.choices import Statistic, TargetScope, TargetStatus
 from localstat.framework.models import Indicator, IndicatorVersion, Milestone, Standard, Target
+from localstat.framework.periods import PeriodError, period_containing
+from localstat.framework.selectors import school_calendar_for
 
 #: A target is tracked against its trajectory while it is agreed or active.
 TRACKED_STATUSES = [TargetStatus.AGREED, TargetStatus.ACTIVE]
@@ -118,16 +120,49 @@ def _peer_codes(unit: Organisation, as_of: date) -> list[str]:
     return peers.filter(pl.col("unit") == unit.code)["peer"].to_list()
 
 
+def _periods_ended(indicator_ids: Sequence[int], as_of: date) -> Any:
+    """A filter keeping only the values of periods that ended before ``as_of``: what anyone could have
+    seen that day. A quarter that began the day before is not over, so it is not yet a value to check
+    against (one comparison per indicator, whatever the number of values)."""
+    day_before = as_of - timedelta(days=1)
+    first_open: dict[int, date] = {}
+    for indicator in Indicator.objects.filter(pk__in=indicator_ids).select_related("current_version"):
+        version = indicator.current_version
+        if version is None:
+            continue
+        calendar = school_calendar_for(indicator.service_id) if version.periodicity == "half_term" else None
+        try:
+            period = period_containing(version.periodicity, day_before, calendar=calendar)
+        except PeriodError:  # a school holiday: every half-term that began before the day is over
+            continue
+        if period.end >= as_of:
+            first_open[indicator.pk] = period.start
+    cutoffs = pl.DataFrame(
+        {"indicator_id": list(first_open), "first_open": list(first_open.values())},
+        schema={"indicator_id": pl.Int64, "first_open": pl.Date},
+    )
+
+    def keep(values: pl.DataFrame) -> pl.DataFrame:
+        return (
+            values.join(cutoffs, on="indicator_id", how="left")
+            .filter(pl.col("first_open").is_null() | (pl.col("period") < pl.col("first_open")))
+            .drop("first_open")
+        )
+
+    return keep
+
+
 def check_levels(
     unit: Organisation, proposed: Sequence[ProposedLevel], as_of: date
 ) -> dict[int, dict[str, Any]]:
-    """The engine's checks of each proposed level on the unit's approved series before ``as_of``, with
-    its baseline (latest value), its peer group's latest values and the national standard and targets.
+    """The engine's checks of each proposed level on the unit's approved values of periods that ended
+    before ``as_of``, with its baseline (latest value), its peer group's latest values and the
+    national standard and targets.
     Keyed by position. A handful of queries whatever the number of levels."""
     indicator_ids = sorted({p.indicator.pk for p in proposed})
-    # Only periods that began before the day of the proposal: one starting that day is not over yet.
     before = as_of - timedelta(days=1)
-    values = approved_values(units=[unit.pk], indicators=indicator_ids, until=before)
+    ended = _periods_ended(indicator_ids, as_of)
+    values = ended(approved_values(units=[unit.pk], indicators=indicator_ids, until=before))
     series = values.select(pl.col("indicator_id").cast(pl.String).alias("indicator"), "period", "value")
     proposals = pl.DataFrame(
         {
@@ -147,7 +182,7 @@ def check_levels(
     peer_codes = _peer_codes(unit, as_of)
     peer_units = dict(Organisation.objects.filter(code__in=peer_codes).values_list("pk", "code"))
     peer_rows = (
-        approved_values(units=peer_units, indicators=indicator_ids, until=before)
+        ended(approved_values(units=peer_units, indicators=indicator_ids, until=before))
         .sort("period")
         .group_by("unit_id", "indicator_id")
         .last()

@@ -20,7 +20,7 @@ from localstat.agreements.tests.conftest import agree_and_sign, propose_ae
 from localstat.chain.access import NotPermitted
 from localstat.core.models import AuditEvent
 from localstat.framework.choices import TargetStatus
-from localstat.framework.models import Target
+from localstat.framework.models import Indicator, Target
 
 
 def test_a_proposal_records_the_engines_checks_with_the_numbers(assessed: Any) -> None:
@@ -61,6 +61,28 @@ def test_a_proposal_records_the_engines_checks_with_the_numbers(assessed: Any) -
 def test_each_level_is_classified_against_the_limits(assessed: Any, level: float, verdict: str) -> None:
     item = propose_ae(assessed, level=level).steps.get().items.get()
     assert item.verdict == verdict
+
+
+@pytest.mark.parametrize(
+    ("on", "points", "best", "baseline_period"),
+    [
+        (date(2019, 3, 15), 23, 93.2, date(2019, 2, 1)),
+        (date(2019, 3, 31), 23, 93.2, date(2019, 2, 1)),
+        (date(2019, 4, 1), 24, 93.8, date(2019, 3, 1)),
+    ],
+)
+def test_the_checks_read_only_periods_that_ended_before_the_day_of_the_proposal(
+    assessed: Any, on: date, points: int, best: float, baseline_period: date
+) -> None:
+    # Given Ashford's approved value for March 2019 (93.8%), a proposal made during March cannot have
+    # seen it: the month is not over, so neither the limits, the best value nor the baseline use it
+    indicator = Indicator.objects.select_related("current_version").get(code="AE4H")
+    check = selectors.check_levels(assessed.u1, [selectors.ProposedLevel(1, indicator, 95.0)], as_of=on)[1]
+    assert (check["points"], check["best"], check["baseline_period"]) == (
+        points,
+        pytest.approx(best),
+        baseline_period,
+    )
 
 
 def test_the_manager_challenges_revision_is_agreed_and_signed_into_active_targets(assessed: Any) -> None:
