@@ -20,8 +20,11 @@ from localstat.engine.regime.rules import PER_PERIOD_TESTS, Conditions, Rule, Ru
 class Evaluation:
     """``triggers``: one row per rule × subject: ``rule``, ``unit``, ``holds`` (the conditions hold),
     ``withdraw`` (a freedom the rule gave should end: its ``withdraw_when`` holds, or without one its
-    conditions no longer hold), ``exit`` (an intervention's exit criteria hold) and ``evidence`` (JSON: every value tested, and the last points read
-    for persistence). ``payments``: see :func:`scheme_payments`."""
+    conditions no longer hold), ``exit`` (an intervention's exit criteria hold), ``judged`` (the
+    subject has every input the rule tests at the as-of period: each subject metric, and a value for
+    each indicator; where it has not, ``holds``, ``withdraw`` and ``exit`` say only that a value is
+    missing, not that performance changed) and ``evidence`` (JSON: every value tested, and the last
+    points read for persistence). ``payments``: see :func:`scheme_payments`."""
 
     triggers: pl.DataFrame
     payments: pl.DataFrame
@@ -33,6 +36,7 @@ TRIGGER_SCHEMA = {
     "holds": pl.Boolean,
     "withdraw": pl.Boolean,
     "exit": pl.Boolean,
+    "judged": pl.Boolean,
     "evidence": pl.String,
 }
 PAYMENT_SCHEMA = {
@@ -147,6 +151,29 @@ def _widen(
     return frame, pl.all_horizontal(holds) if holds else pl.lit(True), evidence
 
 
+def _judged(base: pl.DataFrame, rule: Rule, series: pl.DataFrame) -> pl.DataFrame:
+    """``unit`` and ``judged``: whether the subject has every input ``rule`` tests (in ``when``,
+    ``withdraw_when`` and ``exit_when``) at the as-of period: each subject metric, and a value for
+    each indicator (a judgement without a value is a period not yet returned)."""
+    conditions = [c for c in (rule.when, rule.withdraw_when, rule.exit_when) if c is not None]
+    metrics = sorted({t.metric for c in conditions for t in c.subject})
+    codes = sorted({code for c in conditions for code in c.indicator_codes})
+    present = [pl.col(m).is_not_null() if m in base.columns else pl.lit(False) for m in metrics]
+    frame = base.select("unit")
+    if metrics:
+        frame = base.select("unit", pl.all_horizontal(present).alias("subject"))
+    if codes:
+        valued = series.filter(pl.col("indicator").is_in(codes))
+        if "value" in valued.columns:
+            valued = valued.filter(pl.col("value").is_not_null())
+        counts = valued.group_by("unit").agg(pl.col("indicator").n_unique().alias("indicators"))
+        frame = frame.join(counts, on="unit", how="left")
+    judged = [pl.col("subject")] if metrics else []
+    if codes:
+        judged.append((pl.col("indicators") == len(codes)).fill_null(False))
+    return frame.select("unit", (pl.all_horizontal(judged) if judged else pl.lit(True)).alias("judged"))
+
+
 def evaluate_rules(
     rules: RuleSet,
     *,
@@ -199,9 +226,9 @@ def evaluate_rules(
                 withdraw.fill_null(False).alias("withdraw"),
                 exits.fill_null(False).alias("exit"),
                 (pl.struct(evidence).struct.json_encode() if evidence else pl.lit("{}")).alias("evidence"),
-            )
+            ).join(_judged(base, rule, series), on="unit", how="left")
         )
-    triggers = pl.concat(found) if found else pl.DataFrame(schema=TRIGGER_SCHEMA)
+    triggers = pl.concat(found).select(list(TRIGGER_SCHEMA)) if found else pl.DataFrame(schema=TRIGGER_SCHEMA)
     paid = pl.concat(payments) if payments else pl.DataFrame(schema=PAYMENT_SCHEMA)
     return Evaluation(triggers=triggers.cast(TRIGGER_SCHEMA), payments=paid.cast(PAYMENT_SCHEMA))  # type: ignore[arg-type]
 

@@ -179,8 +179,10 @@ def _propose(
         record, rules, triggers, run, as_of, periods, open_keys, decided
     )
     ladder = [rule.id for rule in rules.rules if rule.consequence.kind == "intervention"]
+    # A withdrawal needs evidence: a subject missing a value the rule tests (a month not yet returned)
+    # is not proposed to lose its freedom for want of data.
     rows = triggers.filter(pl.col("organisation_id").is_not_null() & ~pl.col("rule").is_in(ladder)).select(
-        "rule", "unit", "organisation_id", "holds", "withdraw", "evidence"
+        "rule", "unit", "organisation_id", "holds", pl.col("withdraw") & pl.col("judged"), "evidence"
     )
     for rule_id, unit, org_id, holds, withdraw, evidence in rows.filter(
         pl.col("holds") | pl.col("withdraw")
@@ -333,9 +335,13 @@ def _propose_interventions(
             )
         )
     # Open interventions: close, or one step up when the review date has passed.
+    # Only on evidence: a unit missing a value the exit criteria test (a month not yet returned) is
+    # neither closed nor taken up a step for want of data.
     by_key = {
         (r, o): (u, e, x)
-        for r, u, o, e, x in rows.select("rule", "unit", "organisation_id", "evidence", "exit").iter_rows()
+        for r, u, o, e, x in rows.filter(pl.col("judged"))
+        .select("rule", "unit", "organisation_id", "evidence", "exit")
+        .iter_rows()
     }
     for org_id, intervention in current.items():
         found = by_key.get((intervention.rule_id, org_id))

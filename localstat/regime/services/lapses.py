@@ -39,7 +39,8 @@ def lapse_stale_proposals(
 ) -> int:
     """Lapse every open proposal of ``record``'s regime that ``triggers`` (the engine's rows for
     this evaluation, with ``organisation_id``) no longer supports; return how many lapsed. A subject
-    the evaluation did not judge keeps its proposals: no evidence is not evidence of change."""
+    the evaluation did not judge on everything the rule tests (``judged``: no row, or a value missing,
+    such as a month not yet returned) keeps its proposals: no evidence is not evidence of change."""
     open_proposals = Proposal.objects.filter(
         rule_set__operator=record.operator, rule_set__service=record.service, status=Decision.OPEN
     )
@@ -78,9 +79,10 @@ def lapse_stale_proposals(
         "holds",
         "withdraw",
         "exit",
+        "judged",
     ).filter(pl.col("organisation_id").is_not_null())
     kind = pl.col("kind")
-    found = pl.col("holds").is_not_null()
+    found = pl.col("judged").fill_null(False)
     reason = (
         pl.when(~pl.col("rule").is_in([rule.id for rule in rules.rules]))
         .then(pl.lit("gone"))

@@ -101,6 +101,25 @@ def test_an_intervention_not_meeting_its_exit_criteria_by_its_review_date_is_pro
     assert intervention.events.last().reason == "The improvement plan needs a quarter"
 
 
+def test_an_intervention_is_not_taken_up_a_step_for_a_month_not_returned(assessed, ladder) -> None:
+    from localstat.assessment.models import Judgement
+
+    evaluate_regimes(as_of=AS_OF)
+    decide_proposal(
+        proposal=_open(ProposalKind.OPEN_INTERVENTION)[0],
+        decision=Decision.CONFIRMED,
+        acting_user=assessed.morgan,
+    )
+    # when Bramley's latest month has no value yet at the review date
+    Judgement.objects.filter(organisation=assessed.u2, indicator__code="AE4H", is_current=True).update(
+        value=None
+    )
+    evaluate_regimes(as_of=date(2019, 6, 1))
+    # then nothing says its exit criteria failed: no step up is proposed for want of data
+    assert _open(ProposalKind.ESCALATE_INTERVENTION) == []
+    assert Intervention.objects.get().level == "challenge"
+
+
 def test_the_department_is_alerted_only_when_the_tier_has_not_corrected_the_unit_in_time(
     assessed, ladder
 ) -> None:

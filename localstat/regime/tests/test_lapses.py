@@ -76,7 +76,30 @@ def test_a_proposal_whose_rule_was_dropped_lapses_and_the_others_stay_open(asses
     assert set(Proposal.objects.filter(rule_id="letter", status=Decision.OPEN)) == letters
 
 
+def _month_not_returned(unit) -> None:
+    """The unit's current A&E judgement has no value: its latest month is not returned yet."""
+    from localstat.assessment.models import Judgement
+
+    assert Judgement.objects.filter(organisation=unit, indicator__code="AE4H", is_current=True).update(
+        value=None
+    )
+
+
 def test_a_unit_the_evaluation_did_not_judge_keeps_its_proposals(assessed, published) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    proposal = Proposal.objects.get(rule_id="no-further-targets", status=Decision.OPEN)
+    assert proposal.organisation == assessed.u4
+    # when Denton's latest month has no value yet (its return is not in): the rule cannot hold for
+    # want of a value, which says nothing about its performance
+    _month_not_returned(assessed.u4)
+    (report,) = evaluate_regimes(as_of=AS_OF)
+    # then its proposal stays open, to be decided on the evidence it has
+    proposal.refresh_from_db()
+    assert proposal.status == Decision.OPEN
+    assert report.lapsed == 0
+
+
+def test_a_subject_missing_from_the_evaluation_keeps_its_proposals(assessed, published) -> None:
     evaluate_regimes(as_of=AS_OF)
     before = Proposal.objects.filter(status=Decision.OPEN).count()
     empty = pl.DataFrame(
@@ -86,10 +109,26 @@ def test_a_unit_the_evaluation_did_not_judge_keeps_its_proposals(assessed, publi
             "holds": pl.Boolean,
             "withdraw": pl.Boolean,
             "exit": pl.Boolean,
+            "judged": pl.Boolean,
         }
     )
     assert lapse_stale_proposals(published, rules_of(published), empty, run_id=None, as_of=AS_OF) == 0
     assert Proposal.objects.filter(status=Decision.OPEN).count() == before
+
+
+def test_a_freedom_is_not_proposed_for_withdrawal_for_a_month_not_returned(assessed, published) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    grant = Proposal.objects.get(rule_id="no-further-targets", status=Decision.OPEN)
+    decide_proposal(proposal=grant, decision=Decision.CONFIRMED, acting_user=assessed.ada)
+    # when Denton's latest month has no value, with a withdraw_when (below 95) or without one
+    _month_not_returned(assessed.u4)
+    without = RULES.replace("    withdraw_when:\n      indicators:\n        AE4H: {value: {below: 95}}\n", "")
+    assert without != RULES
+    for source in (RULES, without):
+        _republish(assessed, source)
+        evaluate_regimes(as_of=AS_OF)
+        # then nobody is asked to withdraw its freedom for want of data
+        assert not Proposal.objects.filter(kind=ProposalKind.WITHDRAW_FREEDOM).exists()
 
 
 def test_the_proposals_page_lists_lapsed_ones_apart_from_decisions(assessed, published) -> None:
