@@ -17,7 +17,14 @@ def evaluate_rules_for(as_of: date) -> str:
         return "no published rule sets"
     proposals = sum(len(r.proposals) for r in reports)
     payments = sum(r.payments for r in reports)
-    return f"{len(reports)} rule sets evaluated: {proposals} new proposals, {payments} payments computed"
+    lapsed = sum(r.lapsed for r in reports)
+    alerts = sum(r.alerts for r in reports)
+    skipped = [r.summary for r in reports if r.skipped]
+    return (
+        f"{len(reports)} rule sets evaluated: {proposals} new proposals, {payments} payments computed, "
+        f"{lapsed} open proposals lapsed, {alerts} department alerts"
+        + "".join(f"; {line}" for line in skipped)
+    )
 
 
 RULES = [

@@ -81,6 +81,8 @@ class Command(BaseCommand):
             source = rules.read_text()
         except OSError as error:
             raise CommandError(f"Cannot read {rules}: {error.strerror}.") from error
+        if out is not None and not out.resolve().parent.is_dir():
+            raise CommandError(f"--out: there is no folder {out.resolve().parent} to write {out.name} in.")
         parsed = read_rules(source)
         services = set(
             Indicator.objects.filter(code__in=parsed.indicator_codes).values_list("service_id", flat=True)
@@ -124,5 +126,8 @@ class Command(BaseCommand):
             "Recovered: back within the standard (or target), or a special-cause improvement, within 6 months."
         )
         if out is not None:
-            result.outcomes.write_csv(out)
+            try:
+                result.outcomes.write_csv(out)
+            except OSError as error:
+                raise CommandError(f"--out: cannot write {out}: {error.strerror or error}.") from error
             self.stdout.write(f"{result.outcomes.height} triggers written to {out}.")
