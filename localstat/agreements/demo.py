@@ -8,7 +8,9 @@
 - Health (real NHS England data): Dorset County Hospital (``RBD``) agrees a local recovery trajectory for
   its type 1 A&E department with its area (``Q70``); tracked against approved values it is off track.
 - Local government (synthetic): Northvale Council's Local PSA with the Government Office, the police as
-  a named partner, three stretch targets sharing a £2.4m reward grant, a pump-priming grant and two
+  a named partner, three targets offered two points above expectation, which the checks find within
+  common-cause variation; after the challenge two genuine stretch targets share a £2.4m reward grant
+  (planning, whose own variation already reaches 100%, stays agreed outside it), a pump-priming grant and two
   freedoms; the department signs the grant, decides the freedoms, and the reward is assessed from the
   councils' approved quarterly returns.
 
@@ -19,12 +21,13 @@ what happened after.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 
 from localstat.agreements import selectors, services
-from localstat.agreements.models import Flexibility, LocalPSA, Negotiation, TrajectorySignOff
+from localstat.agreements.models import Flexibility, LocalPSA, Negotiation, ProposedTarget, TrajectorySignOff
 from localstat.chain import services as chain
 from localstat.chain.choices import Role
 from localstat.chain.models import Organisation, Service
@@ -270,6 +273,30 @@ LPSA_TARGETS = [
     ("LG_CTAX", "0.35", "Ms Priya Shah, Director of Finance", "Direct debit by default; early reminders."),
     ("LG_PLANNING", "0.25", "", ""),
 ]
+#: The shares after the challenge: planning's process limit lies past 100%, so no level can stretch it
+#: and it leaves the reward grant (an agreed target still); the other two share the whole grant.
+REVISED_SHARES = {"LG_RECYCLE": Decimal("0.55"), "LG_CTAX": Decimal("0.45"), "LG_PLANNING": Decimal("0")}
+
+
+def _stretched(item: ProposedTarget) -> services.TargetSpec:
+    """The council's revision of a target after the challenge: a fifth of the way from the process
+    limit to the best value's reach where a level below 100% can get there, with its revised share."""
+    share = REVISED_SHARES[item.indicator.code]
+    assert item.process_limit is not None
+    assert item.reach_limit is not None
+    level = item.level
+    if share:
+        assert item.process_limit < 100, f"{item.indicator.code}: no level below 100% is a stretch"
+        level = Decimal(str(_between(item.process_limit, item.reach_limit, 0.2)))
+    return services.TargetSpec(
+        indicator=item.indicator.code,
+        level=level,
+        deadline=item.deadline,
+        no_stretch_level=item.no_stretch_level,
+        reward_share=share,
+        responsible_officer=item.responsible_officer,
+        action_plan=item.action_plan,
+    )
 
 
 def _local_psa(people: dict[str, Any]) -> Negotiation:
@@ -324,28 +351,18 @@ def _local_psa(people: dict[str, Any]) -> Negotiation:
     verdicts = "; ".join(f"{i.indicator.code} {i.get_verdict_display().lower()}" for i in items)
     services.challenge_proposal(
         negotiation=negotiation,
-        comment=f"The checks: {verdicts}. Two points on recycling is within the council's own quarter-to-quarter "
-        "variation; a reward needs a real stretch there.",
+        comment=f"The checks: {verdicts}. Two points is within the council's own quarter-to-quarter variation; "
+        "a reward needs a real stretch.",
         on=date(2017, 10, 16),
         acting_user=people["office"],
     )
-    recycle = items[0]
-    revised = [
-        services.TargetSpec(
-            indicator=i.indicator.code,
-            level=_between(i.process_limit, i.reach_limit, 0.2) if i is recycle else i.level,
-            deadline=i.deadline,
-            no_stretch_level=i.no_stretch_level,
-            reward_share=i.reward_share,
-            responsible_officer=i.responsible_officer,
-            action_plan=i.action_plan,
-        )
-        for i in items
-    ]
+    revised = [_stretched(i) for i in items]
     services.revise_proposal(
         negotiation=negotiation,
         targets=revised,
-        comment="Recycling raised above the process limit, funded by the pump-priming grant.",
+        comment="Recycling and council tax raised beyond their process limits, funded by the pump-priming grant; "
+        "planning stays an agreed target outside the reward grant, since its own variation already reaches "
+        "100% and no level could be a stretch.",
         on=date(2017, 11, 1),
         acting_user=people["council"],
     )
@@ -405,10 +422,13 @@ def build_agreements(context: DemoContext) -> None:
     lacking = selectors.goals_lacking(Organisation.objects.all()).count()
     statuses = selectors.trajectory_status([Organisation.objects.get(code=PROVIDER).pk], context.as_of)
     (provider_status,) = [s for s in next(iter(statuses.values())) if s.indicator == "AE4H_T1"]
+    progress = ", ".join(
+        f"{r['indicator']} {r['stretch_fraction']:.0%} of its stretch" for r in assessment.rows if r["share"]
+    )
     context.progress(
         f"      {school.reference}: {SCHOOL} KS2 {school_item.level:.1f}% agreed ({school_item.get_verdict_display().lower()}); "
         f"{provider.reference}: {PROVIDER} type 1 trajectory {provider_status.status.replace('_', ' ')}; "
-        f"{lpsa.reference}: Local PSA reward £{assessment.total:,.0f} of £2,400,000; "
+        f"{lpsa.reference}: Local PSA reward £{assessment.total:,.0f} of £2,400,000 ({progress}); "
         f"{lacking} goal(s) without an owner, plan or timescale"
     )
     context.shared["agreements"] = {"school": school, "provider": provider, "local_psa": lpsa}

@@ -289,11 +289,21 @@ def agree_proposal(
     name, job_title = _signatory(name, job_title, acting_user)
     proposal = selectors.latest_proposal(negotiation)
     assert proposal is not None
-    passed = [i for i in selectors.items_of(proposal) if i.deadline <= on]
+    items = selectors.items_of(proposal)
+    passed = [i for i in items if i.deadline <= on]
     if passed:
         raise AgreementError(
             f"{', '.join(i.indicator.code for i in passed)}: the deadline has passed; revise the proposal first.",
             code="invalid",
+        )
+    # A reward is for stretch (seed 3.17): not for what common-cause variation alone would reach.
+    soft = [i for i in items if negotiation.is_local_psa and i.reward_share and i.verdict == "not_stretching"]
+    if soft:
+        raise AgreementError(
+            "A Local PSA rewards only stretch targets, and the check finds "
+            + "; ".join(f"{i.indicator.code} not stretching ({i.reason})" for i in soft)
+            + " Revise the level beyond the process limit, or take the target out of the reward grant.",
+            code="not_stretching",
         )
     step = _add_step(
         negotiation,

@@ -234,3 +234,39 @@ def test_only_the_overseeing_department_signs_decides_and_assesses_a_local_psa(a
                 acting_user=person,
             )
     assert not RewardAssessment.objects.exists()
+
+
+def test_a_reward_target_the_check_finds_not_stretching_cannot_be_agreed(assessed: Any) -> None:
+    # Given Ashford's series to February 2018 (mean 83.0%, upper process limit 84.6%), a Local PSA
+    # offering 84% against a no-stretch 83%: common-cause variation alone would reach it
+    negotiation = _propose(assessed, level="84", no_stretch_level="83")
+    assert negotiation.steps.get().items.get().verdict == "not_stretching"
+    # When the area agrees it, it is refused, saying which target and why, and nothing is written
+    with pytest.raises(AgreementError, match="AE4H not stretching") as refused:
+        _sign(assessed, negotiation)
+    assert refused.value.code == "not_stretching"
+    negotiation.refresh_from_db()
+    assert (negotiation.status, negotiation.steps.count(), negotiation.signatures.count()) == (
+        NegotiationStatus.OPEN,
+        1,
+        0,
+    )
+    # But once revised beyond the process limit, it is agreed
+    services.revise_proposal(
+        negotiation=negotiation,
+        targets=[
+            services.TargetSpec(
+                indicator="AE4H",
+                level="86",
+                deadline=date(2019, 3, 31),
+                no_stretch_level="83",
+                reward_share="0.5",
+            )
+        ],
+        comment="Raised beyond the process limit.",
+        on=date(2018, 3, 10),
+        acting_user=assessed.uma,
+    )
+    _sign(assessed, negotiation)
+    negotiation.refresh_from_db()
+    assert negotiation.status == NegotiationStatus.AWAITING_SIGNATURES
