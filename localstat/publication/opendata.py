@@ -308,11 +308,11 @@ def league_frame(
 
 
 def _league(release: Release, filters: dict[str, str]) -> pl.DataFrame:
-    from localstat.publication.selectors import polarities
+    from localstat.publication.selectors import release_league
 
-    frame = league_frame(
-        release, [filters["indicator"]] if filters.get("indicator") else None, polarities(release)
-    )
+    frame = release_league(release)
+    if filters.get("indicator"):
+        frame = frame.filter(pl.col("indicator_code") == filters["indicator"])
     if filters.get("unit"):
         frame = frame.filter(pl.col("unit_code") == filters["unit"])
     if filters.get("area"):

@@ -14,7 +14,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from localstat.assessment import analytics, charts
 from localstat.assessment.choices import Level
 from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentences
-from localstat.assessment.selectors import version_of, versions_for
+from localstat.assessment.selectors import versions_for
 from localstat.chain.access import permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.charts import render_svg
@@ -66,13 +66,17 @@ def published_units(query: str = "") -> QuerySet[Organisation]:
     return found.order_by("name", "code")
 
 
+def _chart_key(judgement: ReleasedJudgement) -> str:
+    return f"unit:{judgement.organisation_id}:{judgement.indicator_id}"
+
+
 def _chart(release: Release, judgement: ReleasedJudgement, y_title: str) -> str:
     """The SPC chart of the release's run for this unit and indicator, rendered once per release.
 
     The points, limits and point types are the engine's, kept with the run the release froze, so
     the chart says exactly what the judgement says.
     """
-    key = f"unit:{judgement.organisation_id}:{judgement.indicator_id}"
+    key = _chart_key(judgement)
     existing = ReleaseChart.objects.filter(release=release, key=key).values_list("svg", flat=True).first()
     if existing is not None:
         return existing
@@ -99,18 +103,66 @@ def _chart(release: Release, judgement: ReleasedJudgement, y_title: str) -> str:
     return svg
 
 
+def _unit_values(release: Release, organisation: Organisation) -> dict[int, pl.DataFrame]:
+    """The unit's frozen values in ``release``, per indicator id, in period order, on the statistic's
+    scale (numerator ÷ denominator × multiplier, or the count): one query for every indicator."""
+    rows = (
+        ReleasedValue.objects.filter(release=release, unit=organisation)
+        .order_by("indicator_id", "period_start")
+        .values_list(
+            "indicator_id", "period_start", "numerator", "denominator", "indicator_version__multiplier"
+        )
+    )
+    frame = pl.DataFrame(
+        list(rows),
+        schema={
+            "indicator": pl.Int64,
+            "period": pl.Date,
+            "numerator": pl.Float64,
+            "denominator": pl.Float64,
+            "multiplier": pl.Float64,
+        },
+        orient="row",
+    ).select(
+        "indicator",
+        "period",
+        pl.when(pl.col("denominator").is_null() | (pl.col("denominator") == 0))
+        .then(pl.col("numerator"))
+        .otherwise(pl.col("numerator") / pl.col("denominator") * pl.col("multiplier"))
+        .alias("value"),
+    )
+    return {
+        int(indicator): part.drop("indicator")
+        for (indicator,), part in frame.partition_by("indicator", as_dict=True).items()
+    }
+
+
 def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
-    """Each published indicator of the unit: headline words, sentences, numbers and chart."""
+    """Each published indicator of the unit: headline words, sentences, numbers and chart.
+
+    A handful of queries per release that judges the unit, whatever its number of indicators or
+    values; releases that do not judge it cost one query.
+    """
     sections = []
+    empty = pl.DataFrame(schema={"period": pl.Date, "value": pl.Float64})
     for release in latest_releases():
-        ranks = unit_ranks(release, organisation)
-        judgements = (
+        judgements = list(
             ReleasedJudgement.objects.filter(release=release, organisation=organisation)
             .select_related("indicator", "parent", "organisation")
             .order_by("indicator__code")
         )
+        if not judgements:
+            continue
+        ranks = unit_ranks(release, organisation)
+        versions = versions_for(judgements)  # type: ignore[arg-type]
+        values_of = _unit_values(release, organisation)
+        charts = dict(
+            ReleaseChart.objects.filter(
+                release=release, key__in=[_chart_key(j) for j in judgements]
+            ).values_list("key", "svg")
+        )
         for judgement in judgements:
-            version = version_of(judgement.indicator, judgement.period)
+            version = versions[judgement.pk]
             fmt = version.format_value
             parent = judgement.parent
             wording = Wording(
@@ -119,23 +171,10 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                 parent_name=f"its area ({parent.display_name})" if parent else "its area",
                 trend_points=5 if release.run.parameters.get("profile") == "powerbi" else 7,
             )
-            rows = list(
-                ReleasedValue.objects.filter(
-                    release=release, unit=organisation, indicator=judgement.indicator
-                )
-                .order_by("period_start")
-                .values_list("period_start", "numerator", "denominator", "indicator_version__multiplier")
-            )
-            values = pl.DataFrame(
-                {
-                    "period": [r[0] for r in rows],
-                    "value": [
-                        r[1] / r[2] * float(r[3]) if r[2] else r[1]  # the stored statistic's scale
-                        for r in rows
-                    ],
-                },
-                schema={"period": pl.Date, "value": pl.Float64},
-            )
+            values = values_of.get(judgement.indicator_id, empty)
+            chart = charts.get(_chart_key(judgement))
+            if chart is None and values.height:
+                chart = _chart(release, judgement, version.display_unit)
             sections.append(
                 {
                     "release": release,
@@ -160,10 +199,8 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                     "rank": ranks.get(judgement.indicator.code),
                     # The figure carries the chart's text alternative; the same numbers are in the
                     # sentences and the table of values, so the drawing itself is hidden from readers.
-                    "chart": _chart(release, judgement, version.display_unit).replace(
-                        "<svg", '<svg aria-hidden="true" focusable="false"', 1
-                    )
-                    if values.height
+                    "chart": chart.replace("<svg", '<svg aria-hidden="true" focusable="false"', 1)
+                    if chart and values.height
                     else "",
                     "values": [(period, fmt(value)) for period, value in values.iter_rows()],
                     # When the judged period has no approved value yet, the newest one there is.
@@ -285,11 +322,28 @@ def published_indicators() -> list[IndicatorEntry]:
 
 
 def find_indicator(code: str) -> IndicatorEntry | None:
-    return next((entry for entry in published_indicators() if entry.indicator.code == code), None)
+    """The indicator's entry in its service's latest release (reading that release alone)."""
+    service = Indicator.objects.filter(code=code).values_list("service_id", flat=True).first()
+    release = next((r for r in latest_releases() if r.service_id == service), None)
+    if release is None:
+        return None
+    return next((entry for entry in indicators_of(release) if entry.indicator.code == code), None)
 
 
 def _interval(fmt: Any, lower: float | None, upper: float | None) -> str:
     return f"{fmt(lower)} to {fmt(upper)}" if lower is not None and upper is not None else ""
+
+
+def far_from_their_place(frame: pl.DataFrame) -> int:
+    """How many ranked units could be a quarter of the table or more from the place their value alone
+    gives them: their best or worst rank that far from their point rank (not merely a range that wide,
+    which for a unit placed mid-range is twice the distance it may move either way)."""
+    ranked = frame.filter(pl.col("rank").is_not_null())
+    quarter = max(1, ranked.height // 4)
+    return ranked.filter(
+        pl.max_horizontal(pl.col("rank") - pl.col("best_rank"), pl.col("worst_rank") - pl.col("rank"))
+        >= quarter
+    ).height
 
 
 def league_table(entry: IndicatorEntry) -> dict[str, Any]:
@@ -297,7 +351,7 @@ def league_table(entry: IndicatorEntry) -> dict[str, Any]:
     each with the range of ranks its interval allows, then the units with no value for the period."""
     release, code = entry.release, entry.indicator.code
     fmt = entry.version.format_value
-    frame = league_frame(release, [code], {code: entry.version.polarity})
+    frame = release_league(release).filter(pl.col("indicator_code") == code)
     words = dict(
         ReleasedJudgement.objects.filter(
             release=release, indicator=entry.indicator, level=Level.UNIT
@@ -326,7 +380,7 @@ def league_table(entry: IndicatorEntry) -> dict[str, Any]:
         "unranked": [row for row in rows if row["rank"] is None],
         "n": ranked[0]["ranked"] if ranked else 0,
         "england": fmt(england) if england is not None else "",
-        "wide": sum(1 for row in ranked if row["worst_rank"] - row["best_rank"] >= max(1, len(ranked) // 4)),
+        "wide": far_from_their_place(frame),
     }
 
 
@@ -469,11 +523,31 @@ def _standards(judgement: ReleasedJudgement, version: IndicatorVersion) -> list[
     return found
 
 
+#: League tables of frozen releases, each computed once per process: what a release froze never
+#: changes, so unit pages and league tables filter one ranked frame rather than rank every unit again.
+_LEAGUES: dict[tuple[int, str, str], pl.DataFrame] = {}
+#: How many releases' league tables a process keeps (a few kilobytes each).
+LEAGUES_KEPT = 32
+
+
+def release_league(release: Release) -> pl.DataFrame:
+    """Every league table of ``release`` (``opendata.league_frame`` of all its indicators)."""
+    if release.frozen_at is None:
+        return league_frame(release, None, polarities(release))
+    # The times as well as the id: a test database may give a new release an old one's id.
+    key = (release.pk, release.created_at.isoformat(), release.frozen_at.isoformat())
+    found = _LEAGUES.get(key)
+    if found is None:
+        found = league_frame(release, None, polarities(release))
+        while len(_LEAGUES) >= LEAGUES_KEPT:
+            _LEAGUES.pop(next(iter(_LEAGUES)), None)
+        _LEAGUES[key] = found
+    return found
+
+
 def unit_ranks(release: Release, unit: Organisation) -> dict[str, dict[str, Any]]:
     """Indicator code → the unit's rank, best and worst rank and n in each league table of a release."""
-    frame = league_frame(release, None, polarities(release)).filter(
-        (pl.col("unit_code") == unit.code) & pl.col("rank").is_not_null()
-    )
+    frame = release_league(release).filter((pl.col("unit_code") == unit.code) & pl.col("rank").is_not_null())
     return {row["indicator_code"]: row for row in frame.iter_rows(named=True)}
 
 
