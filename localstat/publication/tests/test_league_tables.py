@@ -2,11 +2,13 @@
 
 from datetime import date
 
+import polars as pl
 from django.test import Client
 
 from localstat.assessment.services import run_assessment
 from localstat.framework.choices import Polarity
 from localstat.framework.models import IndicatorVersion
+from localstat.publication.selectors import far_from_their_place
 from localstat.publication.tests.conftest import publish
 from localstat.returns.imports import import_file
 
@@ -72,3 +74,18 @@ def test_the_league_table_page_reads_a_fixed_number_of_queries(
 ) -> None:
     with django_assert_max_num_queries(15):
         assert Client().get("/league-tables/AE4H/").status_code == 200
+
+
+def test_the_units_said_to_be_a_quarter_of_the_table_from_their_place_could_really_move_that_far() -> None:
+    # given eight ranked units (a quarter is two places) and one not ranked
+    frame = pl.DataFrame(
+        {
+            "unit_code": ["A", "B", "C", "D", "E", "F", "G", "H", "X"],
+            "rank": [1, 2, 3, 4, 5, 6, 7, 8, None],
+            "best_rank": [1, 1, 2, 3, 4, 5, 5, 8, None],
+            "worst_rank": [3, 2, 4, 5, 6, 7, 8, 8, None],
+        }
+    )
+    # then A (place 1, could be 3) and G (place 7, could be 5) count; C to F, whose ranges are two
+    # places wide but who could move only one place either way, do not
+    assert far_from_their_place(frame) == 2
