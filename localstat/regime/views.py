@@ -223,10 +223,23 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _decidable(request: HttpRequest) -> Any:
     """Proposals the user decides: the operator's people decide freedoms and rewards; interventions
-    are decided by the unit's performance manager (or its department), whoever operates the rules."""
+    are decided by the unit's performance manager, whoever operates the rules, and by the department
+    only once the unit has reached it by exception."""
+    user = request.user
     return Proposal.objects.filter(
-        Q(rule_set__operator__in=_operated(request)) | Q(kind__in=INTERVENTION_PROPOSALS),
-        organisation__in=permitted_organisations(request.user, "regime.decide"),
+        (
+            ~Q(kind__in=INTERVENTION_PROPOSALS)
+            & Q(rule_set__operator__in=_operated(request))
+            & Q(organisation__in=permitted_organisations(user, "regime.decide"))
+        )
+        | (
+            Q(kind__in=INTERVENTION_PROPOSALS)
+            & Q(organisation__in=permitted_organisations(user, "regime.decide_interventions"))
+        )
+        | (
+            Q(kind__in=INTERVENTION_PROPOSALS, intervention__alert__isnull=False)
+            & Q(organisation__in=permitted_organisations(user, "regime.decide_exceptions"))
+        )
     )
 
 

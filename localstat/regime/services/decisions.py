@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from localstat.chain.access import Actor, authorise
+from localstat.chain.access import Actor, authorise, can
 from localstat.chain.models import Organisation
 from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
@@ -36,6 +36,7 @@ from localstat.regime.choices import (
 from localstat.regime.errors import RegimeError
 from localstat.regime.explain import freedom_words, grant_reason
 from localstat.regime.models import (
+    ExceptionAlert,
     Freedom,
     Intervention,
     InterventionEvent,
@@ -50,6 +51,19 @@ from localstat.regime.services.rule_sets import _user
 def _authorise_decision(acting_user: Actor, record: RuleSetRecord, organisations: list[Organisation]) -> None:
     authorise(acting_user, "regime.manage_rules", [record.operator])
     authorise(acting_user, "regime.decide", organisations)
+
+
+def _authorise_ladder(acting_user: Actor, proposal: Proposal) -> None:
+    """The unit's performance manager owns its interventions, whoever operates the rules (1.8, 4.25);
+    the department decides them for a unit below an intermediate tier only once the unit has reached it
+    by exception (6.2)."""
+    alerted = (
+        proposal.intervention_id is not None
+        and ExceptionAlert.objects.filter(intervention_id=proposal.intervention_id).exists()
+    )
+    if alerted and can(acting_user, "regime.decide_exceptions", proposal.organisation):
+        return
+    authorise(acting_user, "regime.decide_interventions", [proposal.organisation])
 
 
 def _date_or_none(value: Any, what: str) -> date | None:
@@ -85,8 +99,7 @@ def decide_proposal(
         .get(pk=proposal.pk)
     )
     if locked.kind in INTERVENTION_PROPOSALS:
-        # The unit's performance manager owns its interventions, whoever operates the rules (1.8, 4.25).
-        authorise(acting_user, "regime.decide", [locked.organisation])
+        _authorise_ladder(acting_user, locked)
     else:
         _authorise_decision(acting_user, locked.rule_set, [locked.organisation])
     if locked.status != Decision.OPEN:

@@ -27,5 +27,12 @@ ROWS = {
         },
         False,
     ),
+    # The ladder is the performance manager's: the department decides it for units only by exception.
+    "regime.decide_interventions": (
+        dict.fromkeys(Role.values, NONE)
+        | {Role.PERFORMANCE_MANAGER: {OWN, SIBLING}, Role.ADMINISTRATOR: ALL},
+        False,
+    ),
+    "regime.decide_exceptions": (DEPARTMENT_ONLY, False),
     "regime.view_exceptions": (DEPARTMENT_ONLY, False),
 }

@@ -144,6 +144,42 @@ def test_the_department_is_alerted_only_when_the_tier_has_not_corrected_the_unit
     )
 
 
+def test_the_department_decides_a_units_ladder_only_once_the_unit_reaches_it_by_exception(
+    assessed, ladder
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    evaluate_regimes(as_of=AS_OF)
+    (opening,) = _open(ProposalKind.OPEN_INTERVENTION)
+    # the Department operates the rules, but Bramley's ladder is North's: Ada may not open it,
+    # and her proposals page does not offer it
+    with pytest.raises(NotPermitted):
+        decide_proposal(proposal=opening, decision=Decision.CONFIRMED, acting_user=assessed.ada)
+    ada = Client()
+    ada.force_login(assessed.ada)
+    refused = ada.post(reverse("regime:proposals"), {"proposal": opening.pk, "decision": "confirmed"})
+    assert refused.status_code == 404
+    assert (
+        ada.post(
+            f"/api/regime/proposals/{opening.pk}/decision",
+            {"decision": "confirmed"},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
+    opening.refresh_from_db()
+    assert opening.status == Decision.OPEN
+    decide_proposal(proposal=opening, decision=Decision.CONFIRMED, acting_user=assessed.morgan)
+    # two months on, North has not corrected it: Bramley reaches the Department, which may now decide
+    evaluate_regimes(as_of=date(2019, 7, 1))
+    assert ExceptionAlert.objects.get().intervention.organisation == assessed.u2
+    (escalation,) = _open(ProposalKind.ESCALATE_INTERVENTION)
+    assert "Bramley Hospital" in ada.get(reverse("regime:proposals")).text
+    decide_proposal(proposal=escalation, decision=Decision.CONFIRMED, acting_user=assessed.ada)
+    assert Intervention.objects.get().level == "support"
+
+
 def test_an_intervention_whose_exit_criteria_are_met_is_proposed_for_closing(assessed, ladder) -> None:
     evaluate_regimes(as_of=AS_OF)
     decide_proposal(
@@ -162,7 +198,7 @@ def test_an_intervention_whose_exit_criteria_are_met_is_proposed_for_closing(ass
     evaluate_regimes(as_of=AS_OF)
     (closing,) = _open(ProposalKind.CLOSE_INTERVENTION)
     assert closing.rule_set == second
-    decide_proposal(proposal=closing, decision=Decision.CONFIRMED, acting_user=assessed.ada)
+    decide_proposal(proposal=closing, decision=Decision.CONFIRMED, acting_user=assessed.morgan)
     intervention = Intervention.objects.get()
     assert (intervention.status, intervention.closed_on) == (InterventionStatus.CLOSED, AS_OF)
     assert open_interventions([assessed.u2.pk], AS_OF) == {}
