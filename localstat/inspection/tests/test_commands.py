@@ -66,3 +66,11 @@ def test_previewing_rules_changes_nothing_and_says_what_would_move(inspected, tm
     broken.write_text("tiers: [")
     with pytest.raises(CommandError, match="not valid YAML"):
         run("rules", "preview", str(broken), "--inspectorate", "CQC")
+
+
+def test_a_plan_for_a_date_before_any_unit_was_in_the_chain_says_so(inspected):
+    out = run("plan", "--as-of", "1990-01-01")
+    assert out == (
+        "Care Quality Commission: no units were in the services it inspects on 1990-01-01, "
+        "so there is nothing to plan.\n"
+    )

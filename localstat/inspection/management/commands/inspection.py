@@ -87,6 +87,12 @@ class Command(BaseCommand):
                 self._backtest(plan, years=options["years"], csv=options["csv"])
 
     def _plan(self, plan: selectors.Plan, *, csv: bool) -> None:
+        if plan.schedule.height == 0 and not csv:
+            self.stdout.write(
+                f"{plan.inspectorate.name}: no units were in the services it inspects on {plan.as_of}, "
+                "so there is nothing to plan."
+            )
+            return
         frame = plan.schedule.select(
             "unit",
             "name",
