@@ -234,3 +234,40 @@ def test_the_gaps_report_shows_another_manager_none_of_norths_goals_and_counts_b
     monkeypatch.setattr(accountability, "GOALS_LISTED", 1)
     page = _client(assessed.morgan).get(reverse("agreements:goals_lacking")).content.decode()
     assert "2 goals: the first 1 listed here" in page
+
+
+@pytest.mark.parametrize(
+    ("who", "step"),
+    [
+        ("morgan", "challenge"),
+        ("uma", "revise"),
+        ("morgan", "agree"),
+        ("uma", "withdraw"),
+        ("morgan", "withdraw"),
+    ],
+)
+def test_a_step_the_agreed_negotiation_no_longer_takes_offers_no_form_and_says_why(
+    assessed: Any, who: str, step: str
+) -> None:
+    # Given an agreed and signed negotiation
+    negotiation = agree_and_sign(assessed, propose_ae(assessed))
+    steps = negotiation.steps.count()
+    client = _client(getattr(assessed, who))
+    url = reverse(f"agreements:{step}", args=[negotiation.pk])
+    # When someone who could once take the step opens its page or posts it
+    for response in (client.get(url), client.post(url, {"comment": "Too late", "job_title": "x"})):
+        # Then they are sent back to the negotiation, told why, and nothing is recorded
+        assert response.status_code == 302
+        assert response["Location"] == reverse("agreements:negotiation", args=[negotiation.pk])
+    page = client.get(url, follow=True).content.decode()
+    assert f"{negotiation.reference} is agreed and signed: it cannot be" in page
+    assert negotiation.steps.count() == steps
+
+
+def test_a_side_that_has_signed_is_not_offered_the_signature_again(assessed: Any) -> None:
+    negotiation = agree_and_sign(assessed, propose_ae(assessed))
+    response = _client(assessed.uma).get(reverse("agreements:sign", args=[negotiation.pk, "proposer"]))
+    assert response.status_code == 302
+    # and someone who may never sign for the unit is still refused, not redirected
+    response = _client(assessed.morgan).get(reverse("agreements:sign", args=[negotiation.pk, "proposer"]))
+    assert response.status_code == 403

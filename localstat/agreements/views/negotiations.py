@@ -154,6 +154,19 @@ def _actions(request: HttpRequest, negotiation: Any) -> dict[str, bool]:
     }
 
 
+def _not_now(request: HttpRequest, negotiation: Any, action: str, doing: str) -> HttpResponse | None:
+    """Back to the negotiation, saying why, when the step is not open at this stage (an agreed one cannot
+    be challenged; a side that has signed cannot sign again): the page offers no form it would refuse.
+    Called after the permission check, so someone who may never take the step is still refused."""
+    if _actions(request, negotiation)[action]:
+        return None
+    messages.error(
+        request,
+        f"{negotiation.reference} is {negotiation.get_status_display().lower()}: it cannot be {doing} now.",
+    )
+    return redirect("agreements:negotiation", negotiation.pk)
+
+
 @login_required
 def negotiation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     negotiation = negotiation_for(request, pk)
@@ -180,6 +193,8 @@ def negotiation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def challenge(request: HttpRequest, pk: int) -> HttpResponse:
     negotiation = negotiation_for(request, pk)
     require(request, "agreements.challenge", negotiation.proposer)
+    if closed := _not_now(request, negotiation, "challenge", "challenged"):
+        return closed
     form = CommentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -199,6 +214,8 @@ def challenge(request: HttpRequest, pk: int) -> HttpResponse:
 def revise(request: HttpRequest, pk: int) -> HttpResponse:
     negotiation = negotiation_for(request, pk)
     require(request, "agreements.propose", negotiation.proposer)
+    if closed := _not_now(request, negotiation, "revise", "revised"):
+        return closed
     current = selectors.latest_proposal(negotiation)
     initial = [
         {
@@ -252,6 +269,8 @@ def _specs_all(formset: Any) -> list[services.TargetSpec]:
 def agree(request: HttpRequest, pk: int) -> HttpResponse:
     negotiation = negotiation_for(request, pk)
     require(request, "agreements.agree", negotiation.proposer)
+    if closed := _not_now(request, negotiation, "agree", "agreed"):
+        return closed
     initial = {"name": request.user.get_full_name() or request.user.get_username()}  # type: ignore[union-attr]
     form = AgreeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -276,6 +295,8 @@ def sign(request: HttpRequest, pk: int, side: str) -> HttpResponse:
         "agreements.propose" if side == Side.PROPOSER else "agreements.approve_grant",
         negotiation.proposer,
     )
+    if closed := _not_now(request, negotiation, f"sign_{side}", f"signed {Side(side).label.lower()}"):
+        return closed
     initial = {"name": request.user.get_full_name() or request.user.get_username()}  # type: ignore[union-attr]
     form = SignForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -300,6 +321,8 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         or can(request.user, "agreements.agree", negotiation.proposer)
     ):
         require(request, "agreements.propose", negotiation.proposer)
+    if closed := _not_now(request, negotiation, "withdraw", "withdrawn"):
+        return closed
     form = CommentForm(request.POST or None)
     form.fields["comment"].label = "Reason for withdrawing"
     if request.method == "POST" and form.is_valid():
