@@ -21,6 +21,7 @@ from localstat.api.paging import Page, paged
 from localstat.api.regime.rules import LIMIT, RuleSetIn, _operator_and_service, _refused, router
 from localstat.chain.access import NotPermitted, permitted_organisations
 from localstat.regime import services
+from localstat.regime.choices import InterventionStatus
 from localstat.regime.models import ExceptionAlert, Intervention
 
 
@@ -109,6 +110,11 @@ def list_interventions(
     )
     if filters.unit:
         shown = shown.filter(organisation__code=filters.unit)
+    if filters.status and filters.status not in InterventionStatus.values:
+        raise HttpError(
+            400,
+            f"status: {filters.status!r} is not a status; use one of {', '.join(InterventionStatus.values)}.",
+        )
     if filters.status:
         shown = shown.filter(status=filters.status)
     return [_intervention(i) for i in paged(request, response, page, shown.order_by("-opened_on", "pk"))]

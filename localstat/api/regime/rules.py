@@ -169,6 +169,13 @@ def _refused(error: ValidationError | NotPermitted) -> HttpError:
     return HttpError(400, "; ".join(error.messages))
 
 
+def _status(value: str | None, choices: Any) -> str | None:
+    """A status filter, refused with the statuses there are when it names none of them."""
+    if value and value not in choices.values:
+        raise HttpError(400, f"status: {value!r} is not a status; use one of {', '.join(choices.values)}.")
+    return value or None
+
+
 def _rule_set(record: RuleSet) -> dict[str, Any]:
     return {
         "id": record.pk,
@@ -317,7 +324,7 @@ def list_proposals(
     request: HttpRequest, response: HttpResponse, page: Query[Page], filters: Query[ProposalFilter]
 ) -> list[dict[str, Any]]:
     proposals = _visible_proposals(request)
-    if filters.status:
+    if _status(filters.status, Decision):
         proposals = proposals.filter(status=filters.status)
     if filters.rule:
         proposals = proposals.filter(rule_id=filters.rule)
@@ -445,7 +452,7 @@ def list_payments(
         payments = payments.filter(organisation__code=filters.unit)
     if filters.period:
         payments = payments.filter(period=filters.period)
-    if filters.status:
+    if _status(filters.status, Decision):
         payments = payments.filter(status=filters.status)
     shown = paged(request, response, page, payments.order_by("-period", "organisation__code"))
     in_chain = (

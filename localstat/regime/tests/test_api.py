@@ -99,3 +99,18 @@ def test_payments_are_public_once_decided_and_decided_by_the_operator(assessed, 
     assert {p["status"] for p in decided} == {Decision.CONFIRMED}
     public = _client().get("/api/regime/payments", {"period": "2019-03-01"}).json()
     assert {(p["organisation"], p["amount_paid"]) for p in public if p["earned"]} == {("U4", "100000.00")}
+
+
+def test_a_status_filter_that_names_no_status_is_refused_with_the_statuses_there_are(
+    assessed, published
+) -> None:
+    evaluate_regimes(as_of=AS_OF)
+    ada = _client(assessed.ada)
+    refused = ada.get("/api/regime/proposals", {"status": "awaiting"})
+    assert refused.status_code == 400
+    assert refused.json()["detail"] == (
+        "status: 'awaiting' is not a status; use one of open, confirmed, changed, rejected, lapsed."
+    )
+    assert ada.get("/api/regime/proposals", {"status": "open"}).json()
+    assert _client().get("/api/regime/payments", {"status": "paid"}).status_code == 400
+    assert ada.get("/api/regime/interventions", {"status": "opened"}).status_code == 400
