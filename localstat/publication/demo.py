@@ -1,5 +1,6 @@
 """Demo step: publish the assessed demo chains, so the public pages (``/units/RBD/``) show them, and
-announce Health's next release so the release calendar and ``/releases/manage/`` have one to show."""
+announce Health's next release, frozen for the Q70 manager's pre-release access, so the release
+calendar, ``/releases/pre-release/`` and ``/releases/manage/`` have one to show."""
 
 from __future__ import annotations
 
@@ -11,7 +12,12 @@ from django.utils import timezone
 from localstat.chain.demo import DEMO_AREA
 from localstat.chain.models import Service
 from localstat.demo.pipeline import DemoContext, DemoStep
-from localstat.publication.services import grant_pre_release_access, publish_release, schedule_release
+from localstat.publication.services import (
+    freeze_release,
+    grant_pre_release_access,
+    publish_release,
+    schedule_release,
+)
 
 
 def publish_demo(context: DemoContext) -> None:
@@ -48,9 +54,12 @@ def publish_demo(context: DemoContext) -> None:
             reason="Briefs the area's board the day before publication",
             acting_user=None,
         )
+        # Frozen now, as official statistics are for pre-release access: the named manager reads at
+        # /releases/pre-release/ exactly what will be published; nobody else sees it before its time.
+        announced = freeze_release(release=announced, acting_user=None, now=now)
     context.progress(
         f"      Health release {announced.number} announced for {announced.publish_at:%d %B %Y %H:%M}"
-        + (f", pre-release access for {manager.get_username()}" if manager else "")
+        + (f", frozen, with pre-release access for {manager.get_username()}" if manager else "")
     )
 
 

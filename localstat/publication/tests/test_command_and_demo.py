@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -42,6 +43,13 @@ def test_the_demo_publishes_its_nhs_chain(db: None) -> None:
     announced = Release.objects.get(service__code="health", status=ReleaseStatus.SCHEDULED)
     assert list(announced.pre_release_access.values_list("person__username", flat=True)) == ["manager.Q70"]
     assert "Performance to May 2019" in Client().get("/releases/").content.decode()
+    # frozen, so the named manager can read it before its time, and nobody else can
+    manager = Client()
+    manager.force_login(get_user_model().objects.get(username="manager.Q70"))
+    assert 'href="/releases/health/2/"' in manager.get("/releases/pre-release/").content.decode()
+    assert manager.get("/releases/health/2/judgements.csv?unit=RBD").status_code == 200
+    assert Client().get("/releases/health/2/").status_code == 404
+    assert Client().get("/releases/health/2/judgements.csv?unit=RBD").status_code == 404
 
 
 def test_release_schedule_freeze_grant_and_publish_from_the_command_line(assessed, capsys) -> None:
