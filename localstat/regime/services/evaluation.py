@@ -8,6 +8,7 @@ reason that stays beside the proposal.
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass, field
 from datetime import date
@@ -369,6 +370,26 @@ def _propose_interventions(
     return new
 
 
+def _month_end(day: date) -> bool:
+    return day.day == calendar.monthrange(day.year, day.month)[1]
+
+
+def _months_before(day: date, months: int) -> date:
+    """The latest opening date that is ``months`` whole months before ``day``: from a month's last day,
+    the last day of the month ``months`` before (31 January is three months before 30 April)."""
+    before = add_months(day, -months)
+    if _month_end(day):
+        return before.replace(day=calendar.monthrange(before.year, before.month)[1])
+    return before
+
+
+def _months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end``; a month's last day completes a month begun on a later
+    day of the month (31 January to 30 April is three months)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    return months - (end.day < start.day and not _month_end(end))
+
+
 def raise_exception_alerts(record: RuleSetRecord, rules: RuleSet, as_of: date) -> list[ExceptionAlert]:
     """Alert the department about each unit whose intervention has stayed open for the rule set's
     ``intervention_by_exception.after_months`` without the unit recovering (seed 1.8, 6.2); once per
@@ -381,7 +402,7 @@ def raise_exception_alerts(record: RuleSetRecord, rules: RuleSet, as_of: date) -
     )
     if department is None:
         return []
-    since = add_months(as_of, -rules.exception_after_months)
+    since = _months_before(as_of, rules.exception_after_months)
     overdue = list(
         Intervention.objects.filter(
             operator=record.operator,
@@ -398,10 +419,7 @@ def raise_exception_alerts(record: RuleSetRecord, rules: RuleSet, as_of: date) -
             intervention=i,
             department_id=department,
             raised_on=as_of,
-            months_open=(as_of.year - i.opened_on.year) * 12
-            + as_of.month
-            - i.opened_on.month
-            - (as_of.day < i.opened_on.day),
+            months_open=_months_between(i.opened_on, as_of),
             evidence={
                 "level": i.level,
                 "opened_on": i.opened_on.isoformat(),

@@ -180,6 +180,22 @@ def test_the_department_decides_a_units_ladder_only_once_the_unit_reaches_it_by_
     assert Intervention.objects.get().level == "support"
 
 
+def test_an_intervention_opened_on_a_months_last_day_reaches_the_department_on_time(assessed, ladder) -> None:
+    # opened on 31 July, with the department alerted after two months open
+    evaluate_regimes(as_of=date(2019, 7, 31))
+    decide_proposal(
+        proposal=_open(ProposalKind.OPEN_INTERVENTION)[0],
+        decision=Decision.CONFIRMED,
+        acting_user=assessed.morgan,
+    )
+    evaluate_regimes(as_of=date(2019, 9, 29))
+    assert not ExceptionAlert.objects.exists()
+    # on 30 September, the last day of the month, it has been open two months
+    (report,) = evaluate_regimes(as_of=date(2019, 9, 30))
+    assert report.alerts == 1
+    assert ExceptionAlert.objects.get().months_open == 2
+
+
 def test_an_intervention_whose_exit_criteria_are_met_is_proposed_for_closing(assessed, ladder) -> None:
     evaluate_regimes(as_of=AS_OF)
     decide_proposal(
