@@ -5,7 +5,8 @@
 
 Builds the demo's published chains (the steps the public pages read: chain, framework, returns,
 assessment, publication) into the PostgreSQL database ``publication_bench`` (dropped and made
-again; ``LOCALSTAT_BENCH_PG`` names another server), starts gunicorn as ``localstat serve`` does
+again; ``LOCALSTAT_BENCH_PG`` names another server, ``LOCALSTAT_BENCH_DB``, ``_PORT`` and ``_VAR_DIR``
+another database, port and folder), starts gunicorn as ``localstat serve`` does
 (2 workers × 4 threads), and runs wrk against, in turn:
 
 - **reference**: a static file served by WhiteNoise from the same gunicorn (the server's floor);
@@ -32,9 +33,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 SERVER = os.environ.get("LOCALSTAT_BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-DATABASE = "publication_bench"
-PORT = 8021
-VAR_DIR = Path(tempfile.gettempdir()) / "publication-bench"
+#: Another database, port or folder by environment, so two people can measure on one machine at once.
+DATABASE = os.environ.get("LOCALSTAT_BENCH_DB", "publication_bench")
+PORT = int(os.environ.get("LOCALSTAT_BENCH_PORT", "8021"))
+VAR_DIR = Path(os.environ.get("LOCALSTAT_BENCH_VAR_DIR", Path(tempfile.gettempdir()) / "publication-bench"))
 
 BUILD = """
 import django
