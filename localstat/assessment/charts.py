@@ -1,16 +1,19 @@
-"""The assessment's charts as Vega-Lite specifications: SPC (Making Data Count style) and funnels.
+"""The assessment's charts: SPC (Making Data Count style), drawn straight to SVG because there is one
+for every unit and indicator, and funnels, as Vega-Lite specifications rendered by ``core.charts``.
 
-Each function returns a specification; ``selectors.chart_svg`` renders it once per run and keeps it.
+``selectors`` keeps each chart once per run, and a release keeps its own when it is made.
 Colours follow Making Data Count: blue for improvement, orange for concern, purple for a neutral
 special cause, grey for common cause.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import polars as pl
 
+from localstat.core import svg
 from localstat.core.charts import COLOURS
 
 POINT_COLOURS = {
@@ -31,88 +34,116 @@ POINT_NAMES = {
 
 def spc_chart(
     points: pl.DataFrame, *, title: str, y_title: str, target: float | None = None, width: int = 640
-) -> dict[str, Any]:
-    """An SPC chart: the values, the mean and process limits, points coloured by type, and the target.
+) -> str:
+    """An SPC chart as SVG: the values, the mean and process limits, points coloured by type, and the
+    target, drawn directly (well under a millisecond), so a release can draw every unit's chart when it
+    is made. The legend names only the kinds of point the chart has.
 
-    >>> spec = spc_chart(pl.DataFrame({"period": ["2019-01-01"], "value": [90.0], "mean": [91.0], "lpl": [85.0],
-    ...                                "upl": [97.0], "point_type": ["common_cause"]}), title="A&E", y_title="%")
-    >>> [layer["mark"]["type"] for layer in spec["layer"]]
-    ['line', 'line', 'line', 'line', 'point']
-    >>> spec["layer"][4]["encoding"]["color"]["scale"]["domain"]
-    ['Common cause']
+    >>> drawn = spc_chart(pl.DataFrame({"period": ["2019-01-01", "2019-02-01"], "value": [90.0, 99.0],
+    ...     "mean": [91.0, 91.0], "lpl": [85.0, 85.0], "upl": [97.0, 97.0],
+    ...     "point_type": ["common_cause", "special_cause_improvement"]}), title="A&E", y_title="%")
+    >>> drawn.startswith('<svg role="img" aria-label="A&amp;E: statistical process control chart')
+    True
+    >>> [label for label in POINT_NAMES.values() if f">{label}</text>" in drawn]
+    ['Common cause', 'Improvement']
     """
-    data = points.select(
-        pl.col("period").cast(pl.String),
-        "value",
-        "mean",
-        "lpl",
-        "upl",
-        pl.col("point_type")
-        .cast(pl.String)
-        .replace_strict(POINT_NAMES, default="Common cause")
-        .alias("type"),
-    ).to_dicts()
-    # The legend names only the kinds of point the chart has, in Making Data Count's order.
-    present = set(points.get_column("point_type").cast(pl.String).fill_null("common_cause").unique())
-    shown = [k for k in POINT_NAMES if k in present or k == "common_cause"]
-    x = {
-        "field": "period",
-        "type": "temporal",
-        "title": None,
-        "axis": {"format": "%b %Y", "labelAngle": 0, "tickCount": 6},
-    }
-    y_scale = {"zero": False}
+    period = pl.col("period")
+    frame = points.select(
+        period.str.to_date() if points.schema["period"] == pl.String else period.cast(pl.Date),
+        *(pl.col(c).cast(pl.Float64) for c in ("value", "mean", "lpl", "upl")),
+        pl.col("point_type").cast(pl.String).fill_null("common_cause"),
+    ).sort("period")
+    description = f"{title}: statistical process control chart; the table below gives every value."
+    left, right, plot_height = 64.0, 24.0, 300.0
+    title_lines = svg.wrap(title, left + width + right, 16)
+    top = 20.0 + 20 * len(title_lines)
+    legend_y = top + plot_height + 56
+    height = legend_y + 24
+    numbers = [v for c in ("value", "mean", "lpl", "upl") for v in frame[c].drop_nulls().to_list()]
+    if target is not None:
+        numbers.append(float(target))
+    ticks, decimals = svg.nice_ticks(min(numbers, default=0.0), max(numbers, default=1.0))
+    y = svg.Scale((ticks[0], ticks[-1]) if ticks else (0.0, 1.0), (top + plot_height, top))
+    periods: list[date] = frame["period"].to_list()
+    first, last = (periods[0], periods[-1]) if periods else (date.today(), date.today())
+    x = svg.Scale((0.0, float((last - first).days)), (left + 8, left + width - 8))
 
-    def line(field: str, colour: str, dash: list[int] | None = None, width_: float = 1.5) -> dict[str, Any]:
-        mark: dict[str, Any] = {"type": "line", "color": colour, "strokeWidth": width_}
-        if dash:
-            mark["strokeDash"] = dash
-        return {
-            "mark": mark,
-            "encoding": {
-                "x": x,
-                "y": {"field": field, "type": "quantitative", "scale": y_scale, "title": y_title},
-            },
-        }
+    def at(day: date) -> float:
+        return x(float((day - first).days))
 
-    layers = [
-        line("upl", COLOURS["secondary"], [6, 4], 1.2),
-        line("lpl", COLOURS["secondary"], [6, 4], 1.2),
-        line("mean", COLOURS["text"], None, 1.2),
-        line("value", COLOURS["secondary"], None, 1.5),
-        {
-            "mark": {"type": "point", "filled": True, "size": 60, "opacity": 1},
-            "encoding": {
-                "x": x,
-                "y": {"field": "value", "type": "quantitative", "scale": y_scale},
-                "color": {
-                    "field": "type",
-                    "type": "nominal",
-                    "title": "Point",
-                    "scale": {
-                        "domain": [POINT_NAMES[k] for k in shown],
-                        "range": [POINT_COLOURS[k] for k in shown],
-                    },
-                    "legend": {"orient": "bottom"},
-                },
-            },
-        },
+    def series(column: str) -> str:
+        return svg.path(
+            None if v is None else (at(day), y(v))
+            for day, v in zip(periods, frame[column].to_list(), strict=True)
+        )
+
+    ink, grey = COLOURS["text"], COLOURS["secondary"]
+    parts = [
+        svg.text(0, 20 + 20 * n, words, size=16, colour=ink, font_weight="bold")
+        for n, words in enumerate(title_lines)
+    ]
+    for tick in ticks:
+        parts.append(f'<path d="M{left},{y(tick):.1f}h{width}" stroke="#f3f2f1" stroke-width="1"/>')
+        parts.append(svg.text(left - 6, y(tick) + 5, f"{tick:,.{decimals}f}", colour=ink, anchor="end"))
+    parts.append(
+        svg.text(
+            16,
+            top + plot_height / 2,
+            y_title,
+            colour=ink,
+            anchor="middle",
+            transform=f"rotate(-90 16 {top + plot_height / 2:.1f})",
+        )
+    )
+    bottom = top + plot_height
+    parts.append(f'<path d="M{left},{bottom}h{width}" stroke="{ink}" stroke-width="1"/>')
+    span = (last - first).days
+    x_ticks = (
+        svg.month_ticks(first, last)
+        if span >= 60
+        else sorted(set(periods))[:: max(1, len(set(periods)) // 6)]
+    )
+    label = "%b %Y" if span >= 60 else "%-d %b %Y"
+    for day in x_ticks:
+        parts.append(f'<path d="M{at(day):.1f},{bottom}v5" stroke="{ink}" stroke-width="1"/>')
+        parts.append(svg.text(at(day), bottom + 22, day.strftime(label), colour=ink, anchor="middle"))
+    parts += [
+        svg.line(series("upl"), grey, 1.2, (6, 4)),
+        svg.line(series("lpl"), grey, 1.2, (6, 4)),
+        svg.line(series("mean"), ink, 1.2),
+        svg.line(series("value"), grey, 1.5),
     ]
     if target is not None:
-        layers.append(
-            {
-                "mark": {"type": "rule", "color": COLOURS["red"], "strokeDash": [2, 2], "strokeWidth": 2},
-                "encoding": {"y": {"datum": target}},
-            }
+        level = y(float(target))
+        parts.append(svg.line(f"M{left},{level:.1f}h{width}", COLOURS["red"], 2, (2, 2)))
+        parts.append(
+            svg.text(
+                left + width, level - 6, f"Target {float(target):g}", colour=COLOURS["red"], anchor="end"
+            )
         )
-    return {
-        "description": f"{title}: statistical process control chart; the table below gives every value.",
-        "title": title,
-        "width": width,
-        "height": 300,
-        "data": {"values": data},
-        "layer": layers,
-    }
+    for day, value, kind in zip(
+        periods, frame["value"].to_list(), frame["point_type"].to_list(), strict=True
+    ):
+        if value is not None:
+            colour = POINT_COLOURS.get(kind, POINT_COLOURS["common_cause"])
+            parts.append(f'<circle cx="{at(day):.1f}" cy="{y(value):.1f}" r="4.4" fill="{colour}"/>')
+    present = set(frame["point_type"].to_list())
+    cursor = left
+    parts.append(svg.text(cursor, legend_y + 5, "Point", colour=ink, font_weight="bold"))
+    cursor += svg.text_width("Point", 14) + 16
+    for kind, name in POINT_NAMES.items():
+        if kind in present or kind == "common_cause":
+            parts.append(
+                f'<circle cx="{cursor + 5:.1f}" cy="{legend_y:.1f}" r="5" fill="{POINT_COLOURS[kind]}"/>'
+            )
+            parts.append(svg.text(cursor + 15, legend_y + 5, name, colour=ink))
+            cursor += 15 + svg.text_width(name, 14) + 18
+    total = left + width + right
+    return (
+        f'<svg role="img" aria-label="{svg.attr(description)}" focusable="false" xmlns="http://www.w3.org/2000/svg" '
+        f'width="{total:.0f}" height="{height:.0f}" viewBox="0 0 {total:.0f} {height:.0f}" '
+        f'font-family="{svg.FONT}"><title>{svg.attr(description)}</title>{"".join(parts)}</svg>'
+    )
 
 
 def funnel_chart(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -94,11 +95,12 @@ def wording_for(judgement: Judgement) -> Wording:
     )
 
 
-def _cached(run: AssessmentRun, key: str, build: Any) -> str:
+def _cached(run: AssessmentRun, key: str, build: Callable[[], str]) -> str:
+    """The run's chart under ``key``: drawn by ``build`` on first use, then kept with the run."""
     existing = ChartImage.objects.filter(run=run, key=key).values_list("svg", flat=True).first()
     if existing is not None:
         return existing
-    svg = render_svg(build())
+    svg: str = build()
     try:
         with transaction.atomic():
             ChartImage.objects.create(run=run, key=key, svg=svg)
@@ -169,13 +171,15 @@ def funnel_svg(indicator: Indicator, judgements: list[Judgement], highlight: lis
     return _cached(
         run,
         f"funnel:{indicator.pk}:{','.join(sorted(highlight))}",
-        lambda: charts.funnel_chart(
-            units,
-            limits,
-            title=f"{indicator.name}",
-            x_title=version.denominator_definition[:40] or "Denominator",
-            y_title=version.display_unit or "value",
-            highlight=highlight,
+        lambda: render_svg(
+            charts.funnel_chart(
+                units,
+                limits,
+                title=f"{indicator.name}",
+                x_title=version.denominator_definition[:40] or "Denominator",
+                y_title=version.display_unit or "value",
+                highlight=highlight,
+            )
         ),
     )
 

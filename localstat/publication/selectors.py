@@ -17,8 +17,8 @@ from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentenc
 from localstat.assessment.selectors import versions_for
 from localstat.chain.access import permitted_organisations
 from localstat.chain.models import Organisation, Service
-from localstat.core.charts import render_svg
 from localstat.framework.models import Indicator, IndicatorVersion
+from localstat.publication.charts import chart_key
 from localstat.publication.models import (
     PreReleaseAccess,
     Release,
@@ -67,11 +67,12 @@ def published_units(query: str = "") -> QuerySet[Organisation]:
 
 
 def _chart_key(judgement: ReleasedJudgement) -> str:
-    return f"unit:{judgement.organisation_id}:{judgement.indicator_id}"
+    return chart_key(judgement.organisation_id, judgement.indicator_id)  # type: ignore[arg-type]
 
 
 def _chart(release: Release, judgement: ReleasedJudgement, y_title: str) -> str:
-    """The SPC chart of the release's run for this unit and indicator, rendered once per release.
+    """The SPC chart of the release's run for this unit and indicator. A release draws them all when
+    it is frozen (``charts.draw_release_charts``); this draws one a release made before that lacks.
 
     The points, limits and point types are the engine's, kept with the run the release froze, so
     the chart says exactly what the judgement says.
@@ -87,13 +88,11 @@ def _chart(release: Release, judgement: ReleasedJudgement, y_title: str) -> str:
     )
     if points.height == 0:
         return ""
-    svg = render_svg(
-        charts.spc_chart(
-            points,
-            title=f"{judgement.organisation.display_name}: {judgement.indicator.name}",  # type: ignore[union-attr]
-            y_title=y_title or "value",
-            target=(judgement.evidence or {}).get("target_level"),
-        )
+    svg = charts.spc_chart(
+        points,
+        title=f"{judgement.organisation.display_name}: {judgement.indicator.name}",  # type: ignore[union-attr]
+        y_title=y_title or "value",
+        target=(judgement.evidence or {}).get("target_level"),
     )
     try:
         with transaction.atomic():

@@ -21,6 +21,7 @@ from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
 from localstat.framework.models import Indicator
 from localstat.publication import stamp
+from localstat.publication.charts import draw_release_charts
 from localstat.publication.models import (
     PreReleaseAccess,
     Release,
@@ -144,6 +145,7 @@ def _freeze(release: Release) -> tuple[int, int]:
         )
         judged = cursor.rowcount
     _freeze_peers(release)
+    draw_release_charts(release)
     return values, judged
 
 

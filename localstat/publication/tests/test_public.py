@@ -68,9 +68,9 @@ def test_the_unit_page_says_it_in_plain_english_first_then_the_numbers_and_chart
     assert "95% interval" in text
     assert f"{assessed.health.name} release 1 (April 2019)" in text
     assert "93.8%" in text  # March 2019, the latest released value
-    assert ReleaseChart.objects.filter(release=published).count() == 1
+    assert ReleaseChart.objects.filter(release=published).count() == 4  # drawn with the release
     Client().get("/units/U1/")
-    assert ReleaseChart.objects.filter(release=published).count() == 1  # rendered once per release
+    assert ReleaseChart.objects.filter(release=published).count() == 4  # and never again
 
 
 def test_search_finds_published_units_by_name_code_or_town_and_the_home_page_links_to_it(
