@@ -8,7 +8,7 @@ escalations therefore behave in the demo as they did then, even while the server
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
@@ -29,6 +29,17 @@ def today() -> date:
     if reference is not None:
         return reference
     return timezone.localdate()
+
+
+def now() -> datetime:
+    """The moment a thing happens, for the record (approved at, decided at, published at): the wall
+    clock's time of day on :func:`today`, so a database built for a date (the demo's 30 April 2019)
+    records its events on that date rather than on the day it was built."""
+    wall = timezone.localtime()
+    day = today()
+    if day == wall.date():
+        return timezone.now()
+    return wall.replace(year=day.year, month=day.month, day=day.day)
 
 
 def set_reference_date(as_of: date, *, reason: str) -> ReferenceDate:
