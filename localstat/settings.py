@@ -87,6 +87,17 @@ TEMPLATES = [
     },
 ]
 
+#: How LocalStat uses SQLite, whichever file it is: IMMEDIATE takes the write lock at BEGIN, so two
+#: writers queue instead of one failing with "database is locked" half-way through its transaction;
+#: write-ahead logging lets pages read while the tick writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": (
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
+    ),
+}
+
 _database_url = os.environ.get("DATABASE_URL")
 if _database_url:
     DATABASES = {
@@ -96,22 +107,17 @@ if _database_url:
             conn_health_checks=True,
         )
     }
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
+        # A file opened in every request is cheap; a kept SQLite connection across threads is not.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "localstat.sqlite3",
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing
-                # with "database is locked" half-way through its transaction.
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                    "PRAGMA busy_timeout=20000;"
-                ),
-            },
+            "OPTIONS": SQLITE_OPTIONS,
             "TEST": {"NAME": os.environ.get("LOCALSTAT_TEST_SQLITE", "")},
         }
     }
