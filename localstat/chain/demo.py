@@ -99,12 +99,12 @@ def _health(service: Service, context: DemoContext) -> dict[str, Organisation]:
     for provider in providers:
         unit = _organisation(
             provider.code,
-            name=provider.name.title().replace("Nhs", "NHS"),
+            name=nhs.proper_name(provider.name),
             kind=OrganisationKind.UNIT,
             unit_type=UnitType.NHS_PROVIDER,
             geographic_parent=areas[provider.area],
             opened=provider.opened,
-            town=provider.town.title(),
+            town=nhs.proper_name(provider.town),
             postcode=provider.postcode,
             source=nhs.ORGANISATIONS_SOURCE,
         )

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -28,6 +29,35 @@ NHS_REGIONS = {
     "Y56": "NHS England London",
     "Y57": "NHS England South",
 }
+
+
+#: Words a name keeps in lower case unless they begin it.
+_SMALL_WORDS = {"and", "of", "the", "upon", "on", "in", "for"}
+#: Words the register writes in capitals that are initials.
+_INITIALS = {"nhs", "ii", "gp"}
+
+
+def proper_name(raw: str) -> str:
+    """A name the register writes in capitals, as people write it: "Guy's and St Thomas' NHS
+    Foundation Trust", not "Guy'S And St Thomas' Nhs Foundation Trust".
+
+    >>> proper_name("GUY'S AND ST THOMAS' NHS FOUNDATION TRUST")
+    "Guy's and St Thomas' NHS Foundation Trust"
+    >>> proper_name("THE ROYAL WOLVERHAMPTON NHS TRUST")
+    'The Royal Wolverhampton NHS Trust'
+    >>> proper_name("WESTON-SUPER-MARE")
+    'Weston-Super-Mare'
+    """
+
+    def word(match: re.Match[str]) -> str:
+        text = match.group(0).lower()
+        if text in _INITIALS:
+            return text.upper()
+        if text in _SMALL_WORDS and match.start() > 0:
+            return text
+        return text[:1].upper() + text[1:]
+
+    return re.sub(r"[A-Za-z][A-Za-z'’]*", word, raw.strip())
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ def test_a_citizen_finds_their_hospital_reads_its_ae_performance_compares_it_and
     page.goto(f"{demo_site.url}/")
     page.get_by_label("Find a hospital, school, police area or council").fill("Chelsea")
     page.get_by_role("button", name="Search").click()
-    page.get_by_role("link", name="Chelsea And Westminster Hospital NHS Foundation Trust").click()
+    page.get_by_role("link", name="Chelsea and Westminster Hospital NHS Foundation Trust").click()
     page.wait_for_url(f"{demo_site.url}/units/RQM/")
 
     # reads its A&E performance against the 95% standard, in plain English first
@@ -67,7 +67,7 @@ def test_a_citizen_finds_their_hospital_reads_its_ae_performance_compares_it_and
 
     # compares it with similar trusts
     page.get_by_role(
-        "link", name="Compare Chelsea And Westminster Hospital NHS Foundation Trust with similar"
+        "link", name="Compare Chelsea and Westminster Hospital NHS Foundation Trust with similar"
     ).click()
     table = page.locator('[data-indicator="AE4H"] table')
     assert "(this one)" in table.get_by_test_id("this-unit").inner_text()
