@@ -55,6 +55,32 @@ ASSURANCE_SHORT = {
     "inconsistent": "Hit and miss",
 }
 
+COMPARISON_SHORT = {
+    "significantly_better": "Significantly better",
+    "better": "Better",
+    "similar": "Similar",
+    "worse": "Worse",
+    "significantly_worse": "Significantly worse",
+    "not_compared": "Not compared",
+}
+
+TARGET_SHORT = {
+    "met": "Met",
+    "on_track": "On track",
+    "at_risk": "At risk",
+    "off_track": "Off track",
+    "missed": "Missed",
+    "no_value": "No value yet",
+    "not_compared": "Not compared",
+}
+
+STANDARD_SHORT = {
+    "met": "Meets the standard",
+    "below": "Below the standard",
+    "no_value": "No value yet",
+    "not_compared": "Not compared",
+}
+
 TREND_SHORT = {
     "improving": "Improving",
     "worsening": "Getting worse",
@@ -205,6 +231,15 @@ def judgement_sentences(j: Any, wording: Wording) -> list[str]:
 
 
 def _target_sentence(status: str, evidence: dict[str, Any], fmt: Any) -> str:
+    """The target's sentence. A series with no milestone this period (a weekly series, or a target
+    with no trajectory) is judged against the target's level itself, and says so.
+
+    >>> fmt = lambda v: f"{v:.1f}%"
+    >>> _target_sentence("at_risk", {"target_level": 95.0, "target_scope": "national"}, fmt)
+    'It is at risk against the national target of 95.0%: below it, but not by more than chance.'
+    >>> _target_sentence("at_risk", {"target_level": 95.0, "milestone": 92.0}, fmt)
+    "It is at risk against its target of 95.0%: below this period's milestone (92.0%), but not by more than chance."
+    """
     level, milestone, deadline = (
         evidence.get("target_level"),
         evidence.get("milestone"),
@@ -212,47 +247,64 @@ def _target_sentence(status: str, evidence: dict[str, Any], fmt: Any) -> str:
     )
     whose = "the national target" if evidence.get("target_scope") == "national" else "its target"
     by = f" by {deadline}" if deadline else ""
+    against = f"this period's milestone ({fmt(milestone)})" if milestone is not None else "it"
     if status == "met":
         return f"It meets {whose} of {fmt(level)}."
     if status == "missed":
         return f"It missed {whose} of {fmt(level)}{by}."
     if status == "on_track":
-        return f"It is on track for {whose} of {fmt(level)}{by}: at or above this period's milestone ({fmt(milestone)})."
+        return f"It is on track for {whose} of {fmt(level)}{by}: at or above {against}."
     if status == "at_risk":
-        return f"It is at risk against {whose}: below this period's milestone ({fmt(milestone)}), but not by more than chance."
+        return f"It is at risk against {whose} of {fmt(level)}{by}: below {against}, but not by more than chance."
     if status == "off_track":
-        return f"It is off track for {whose} of {fmt(level)}{by}: significantly below this period's milestone ({fmt(milestone)})."
+        return f"It is off track for {whose} of {fmt(level)}{by}: significantly below {against}."
     return ""
 
 
-#: Evidence shares of a position, as sentences ("2 of 3 indicators …"), most telling first.
+#: Evidence shares of a position, as sentences, most telling first: (share, the series it is a
+#: share of, what those series are, what the counted ones are). Each share has its own
+#: denominator (the engine's ``judged_*`` counts): the series judged on that column.
 SHARE_PHRASES = (
-    ("share_significantly_better", "significantly better than England"),
-    ("share_significantly_worse", "significantly worse than England"),
-    ("share_targets_met", "meeting their target"),
-    ("share_targets_off_track", "off track for their target"),
-    ("share_below_standard", "below the national standard"),
-    ("share_special_cause_improvement", "showing a special-cause improvement"),
-    ("share_special_cause_concern", "showing a special-cause concern"),
-    ("share_improving", "with a significantly improving trend"),
-    ("share_worsening", "with a significantly worsening trend"),
+    ("share_significantly_better", "judged_national", "compared with England", "significantly better"),
+    ("share_significantly_worse", "judged_national", "compared with England", "significantly worse"),
+    ("share_targets_met", "judged_targets", "with a target", "meeting it"),
+    ("share_targets_off_track", "judged_targets", "with a target", "off track for it"),
+    ("share_below_standard", "judged_standard", "with a national standard", "below it"),
+    (
+        "share_special_cause_improvement",
+        "judged_variation",
+        "with process limits",
+        "showing a special-cause improvement",
+    ),
+    (
+        "share_special_cause_concern",
+        "judged_variation",
+        "with process limits",
+        "showing a special-cause concern",
+    ),
+    ("share_improving", "judged_trend", "with a trend", "significantly improving"),
+    ("share_worsening", "judged_trend", "with a trend", "significantly worsening"),
 )
 
 
 def position_reasons(evidence: dict[str, Any]) -> list[str]:
-    """Why a unit sits where it does: the shares of its indicators behind each axis.
+    """Why a unit sits where it does: the count of its indicators behind each axis, each out of the
+    indicators judged on it. Evidence without the counts (a run before they were kept) gives no
+    count rather than a guessed one.
 
-    >>> position_reasons({"series": 4, "share_significantly_better": 0.5, "share_improving": 0.25})
-    ['2 of its 4 indicators are significantly better than England.', '1 of its 4 indicators is with a significantly improving trend.']
+    >>> position_reasons({"judged_national": 4, "share_significantly_better": 0.5,
+    ...                   "judged_trend": 1, "share_improving": 1.0, "share_targets_met": 1.0})
+    ['2 of its 4 indicators compared with England are significantly better.', '1 of its 1 indicator with a trend is significantly improving.']
     """
-    total = int(evidence.get("series") or 0)
     reasons = []
-    for key, phrase in SHARE_PHRASES:
-        share = evidence.get(key)
-        if not total or not share:
+    for key, denominator, judged, phrase in SHARE_PHRASES:
+        share, total = evidence.get(key), evidence.get(denominator)
+        if not share or not total:
             continue
+        total = int(total)
         count = round(share * total)
         if count:
             verb = "is" if count == 1 else "are"
-            reasons.append(f"{count} of its {total} indicators {verb} {phrase}.")
+            noun = "indicator" if total == 1 else "indicators"
+            reasons.append(f"{count} of its {total} {noun} {judged} {verb} {phrase}.")
     return reasons

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from localstat.assessment.choices import Level, RunScope, RunStatus
 from localstat.chain.models import Organisation, Service
+from localstat.core.clock import now
 from localstat.framework.models import Indicator
 
 
@@ -34,7 +35,9 @@ class AssessmentRun(models.Model):
     trigger = models.CharField(
         max_length=100, blank=True, help_text="What started it: a command, an approval…"
     )
-    started_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(
+        default=now, help_text="When it started, on the database's reference date."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -197,7 +200,7 @@ class TargetProposal(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=now)
 
     class Meta:
         ordering = ["-created_at", "-id"]

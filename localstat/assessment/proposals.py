@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from localstat.assessment.models import AssessmentRun, Judgement, TargetProposal
 from localstat.chain.access import Actor, authorise
 from localstat.core.audit import record_event
+from localstat.core.clock import now
 from localstat.framework.choices import Polarity, TargetScope, TargetStatus
 from localstat.framework.errors import FrameworkError
 from localstat.framework.models import Target
@@ -92,7 +92,7 @@ def decide_target_proposal(
         locked.status = TargetProposal.REJECTED
     locked.reason = reason.strip()
     locked.decided_by = acting_user if acting_user is not None and acting_user.is_authenticated else None
-    locked.decided_at = timezone.now()
+    locked.decided_at = now()
     locked.save(update_fields=["status", "reason", "decided_by", "decided_at"])
     record_event(
         actor=acting_user,

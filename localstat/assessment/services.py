@@ -9,7 +9,6 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from localstat.assessment import analytics, frames
 from localstat.assessment.choices import RunScope, RunStatus
@@ -19,9 +18,9 @@ from localstat.chain.access import Actor, NotPermitted, permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.audit import record_event
 from localstat.core.bulk import insert_frame, update_by_ids
-from localstat.core.clock import today
+from localstat.core.clock import now, today
 from localstat.engine import ENGINE_VERSION
-from localstat.engine.assess import assess
+from localstat.engine.assess import assess, judged_counts
 from localstat.engine.assess.labels import BANDS as BAND_WORDS
 from localstat.framework.models import Indicator
 
@@ -149,6 +148,13 @@ def _store_positions(
     insert_frame(model._meta.db_table, positions.select(**columns))
 
 
+def _with_judged(positions: pl.DataFrame, judged: pl.DataFrame, level: str, key: str) -> pl.DataFrame:
+    """The positions with each row's denominators (series judged on each column), so that its
+    evidence can say "2 of its 3 indicators with a target" exactly."""
+    counts = judged.filter(pl.col("level") == level).drop("level").rename({"unit": key})
+    return positions.join(counts, on=[key, "service"], how="left", nulls_equal=True)
+
+
 def _retire(model: Any, **filters: Any) -> None:
     ids = list(model.objects.filter(is_current=True, **filters).values_list("pk", flat=True))
     update_by_ids(model._meta.db_table, ids, {"is_current": False})
@@ -225,11 +231,12 @@ def run_assessment(
         _retire(TierAssessment)
         org_ids |= _ids(Organisation, [*result.positions["unit"].to_list(), *result.tiers["body"].to_list()])
         scores = {"absolute_score": pl.col("absolute_score"), "direction_score": pl.col("direction_score")}
-        _store_positions(run, result.positions, UnitAssessment, org_ids, service_ids, scores)
+        judged = judged_counts(series)
+        positions = _with_judged(result.positions, judged, "unit", "unit")
+        tiers = _with_judged(result.tiers, judged, "tier", "body")
+        _store_positions(run, positions, UnitAssessment, org_ids, service_ids, scores)
         bands = [
-            c
-            for c in result.tiers.columns
-            if c.startswith("share_") and c.removeprefix("share_") in BAND_WORDS
+            c for c in tiers.columns if c.startswith("share_") and c.removeprefix("share_") in BAND_WORDS
         ]
         tier_columns = {
             "units": pl.col("units").fill_null(0),
@@ -239,7 +246,7 @@ def run_assessment(
                 [pl.col(c).alias(c.removeprefix("share_")) for c in bands]
             ).struct.json_encode(),
         }
-        _store_positions(run, result.tiers, TierAssessment, org_ids, service_ids, tier_columns)
+        _store_positions(run, tiers, TierAssessment, org_ids, service_ids, tier_columns)
     if result.points is not None:
         analytics.write_points(run.pk, result.points)
     analytics.write_peers(run.pk, peers)
@@ -251,7 +258,7 @@ def run_assessment(
     run.input_fingerprint = analytics.fingerprint(observations)
     run.parameters = {**run.parameters, **result.parameters}
     run.timings = {name: round(seconds, 4) for name, seconds in timings.items()}
-    run.finished_at = timezone.now()
+    run.finished_at = now()
     run.save()
     record_event(
         actor=acting_user,

@@ -8,7 +8,10 @@ from localstat.assessment import analytics, selectors
 from localstat.assessment.choices import Level
 from localstat.assessment.explain import (
     ASSURANCE_SHORT,
+    COMPARISON_SHORT,
     POSITION_PHRASES,
+    STANDARD_SHORT,
+    TARGET_SHORT,
     TREND_SHORT,
     VARIATION_SHORT,
     judgement_sentences,
@@ -40,6 +43,10 @@ def _row(judgement: Judgement, version: IndicatorVersion) -> dict[str, object]:
         if judgement.lower_95 is not None
         else "",
         "national": fmt(judgement.national_value),
+        "vs_national": COMPARISON_SHORT.get(judgement.vs_national, ""),
+        "vs_parent": COMPARISON_SHORT.get(judgement.vs_parent, ""),
+        "vs_standard": STANDARD_SHORT.get(judgement.vs_standard, ""),
+        "target": TARGET_SHORT.get(judgement.target_status, ""),
         "variation": VARIATION_SHORT.get(judgement.variation, ""),
         "assurance": ASSURANCE_SHORT.get(judgement.assurance, ""),
         "trend": TREND_SHORT.get(judgement.trend, ""),

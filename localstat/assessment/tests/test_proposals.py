@@ -83,3 +83,15 @@ def test_the_proposals_page_confirms_a_proposal(assessed, national_target) -> No
     assert "proposed met" in client.get(reverse("target_proposals")).content.decode()
     client.post(reverse("target_proposals"), {"proposal": proposal.pk, "decision": "confirm"})
     assert TargetProposal.objects.get(pk=proposal.pk).status == TargetProposal.CONFIRMED
+
+
+def test_a_proposal_and_its_decision_are_dated_on_the_reference_date_not_the_wall_clock(
+    assessed, national_target
+) -> None:
+    # given a database built for 30 April 2019 (the fixture's reference date)
+    run_assessment(acting_user=None)
+    proposal = TargetProposal.objects.get(target=national_target)
+    decide_target_proposal(proposal=proposal, confirm=True, acting_user=assessed.ada)
+    proposal.refresh_from_db()
+    assert proposal.created_at.date() == date(2019, 4, 30)
+    assert proposal.decided_at.date() == date(2019, 4, 30)

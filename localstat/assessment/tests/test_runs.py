@@ -116,3 +116,12 @@ def test_only_department_analysts_and_administrators_start_runs(assessed) -> Non
         run_assessment(acting_user=assessed.morgan)
     assert not AssessmentRun.objects.exists()
     assert run_assessment(acting_user=assessed.alex).status == "complete"
+
+
+def test_a_run_is_stamped_on_the_reference_date_not_the_wall_clock(assessed) -> None:
+    # given a database built for 30 April 2019 (the fixture's reference date)
+    run = run_assessment(acting_user=None)
+    run.refresh_from_db()
+    assert run.started_at.date() == date(2019, 4, 30)
+    assert run.finished_at.date() == date(2019, 4, 30)
+    assert run.finished_at >= run.started_at

@@ -99,7 +99,7 @@ def test_performance_leads_each_person_to_their_own_place(assessed, run) -> None
 
 def test_the_summary_gives_the_reasons_for_the_position(assessed, run) -> None:
     html = _client(assessed.sam).get(reverse("organisation_performance", args=["U1"])).content.decode()
-    assert "1 of its 1 indicators is showing a special-cause improvement." in html
+    assert "1 of its 1 indicator with process limits is showing a special-cause improvement." in html
 
 
 def test_list_pages_read_definitions_once_not_per_row(assessed, run, django_assert_max_num_queries) -> None:
@@ -109,3 +109,25 @@ def test_list_pages_read_definitions_once_not_per_row(assessed, run, django_asse
         client.get(reverse("indicator_judgements", args=["AE4H"]))
     with django_assert_max_num_queries(12):
         client.get(reverse("organisation_performance", args=["AN"]))
+
+
+def test_judgement_words_are_shown_by_their_labels_not_their_codes_run_together(assessed, run) -> None:
+    pages = [
+        _client(assessed.ada).get(reverse("organisation_performance", args=[code])).content.decode()
+        for code in ("U1", "U2", "U3", "U4")
+    ]
+    pages.append(_client(assessed.ada).get(reverse("indicator_judgements", args=["AE4H"])).content.decode())
+    text = " ".join(pages)
+    joined = re.findall(r"Significantly(?:better|worse)|Notcompared|Offtrack|Ontrack|Atrisk|Novalue", text)
+    assert joined == []
+    assert re.search(r">\s*(Significantly better|Significantly worse|Better|Worse|Similar)\s*<", text)
+
+
+def test_the_stored_position_evidence_keeps_each_shares_denominator(assessed, run) -> None:
+    from localstat.assessment.models import UnitAssessment
+
+    evidence = UnitAssessment.objects.get(is_current=True, organisation=assessed.u1).evidence
+    # given one indicator, compared with England and with process limits, and no target
+    assert evidence["judged_national"] == 1
+    assert evidence["judged_variation"] == 1
+    assert evidence["judged_targets"] == 0

@@ -31,7 +31,13 @@ from localstat.engine.assess.bands import (
 )
 from localstat.engine.assess.frames import POINT_COLUMNS, SERIES_COLUMNS
 from localstat.engine.assess.labels import BANDS, POSITIONS
-from localstat.engine.assess.positions import POSITION_COLUMNS, TIER_COLUMNS
+from localstat.engine.assess.positions import (
+    JUDGED_COLUMNS,
+    POSITION_COLUMNS,
+    SHARE_DENOMINATORS,
+    TIER_COLUMNS,
+    judged_counts,
+)
 from localstat.engine.assess.run import DEFAULT_RECOVERY_WITHIN, Assessment, assess
 from localstat.engine.assess.specs import IndicatorSpec, indicator_specs
 
@@ -39,11 +45,13 @@ __all__ = [
     "BANDS",
     "DEFAULT_BAND_RULES",
     "DEFAULT_RECOVERY_WITHIN",
+    "JUDGED_COLUMNS",
     "NUMERIC_METRICS",
     "POINT_COLUMNS",
     "POSITIONS",
     "POSITION_COLUMNS",
     "SERIES_COLUMNS",
+    "SHARE_DENOMINATORS",
     "TEXT_METRICS",
     "TIER_COLUMNS",
     "Assessment",
@@ -56,4 +64,5 @@ __all__ = [
     "assess",
     "band_rules",
     "indicator_specs",
+    "judged_counts",
 ]

@@ -16,41 +16,59 @@ from localstat.engine.assess.bands import NUMERIC_METRICS, BandRules, Condition
 from localstat.engine.assess.chain import DeliveryChain
 from localstat.engine.assess.labels import ABSOLUTES, BANDS, DIRECTIONS, POSITION_GRID, POSITIONS
 
-__all__ = ["POSITION_COLUMNS", "TIER_COLUMNS", "tier_positions", "unit_positions"]
+__all__ = [
+    "JUDGED_COLUMNS",
+    "POSITION_COLUMNS",
+    "SHARE_DENOMINATORS",
+    "TIER_COLUMNS",
+    "judged_counts",
+    "tier_positions",
+    "unit_positions",
+]
 
 _BETTER = ["better", "significantly_better"]
 _WORSE = ["worse", "significantly_worse"]
 _COMPARED = [*_BETTER, "similar", *_WORSE]
 _TARGET_JUDGED = ["met", "on_track", "at_risk", "off_track", "missed"]
 
+_TRENDS_JUDGED = ["improving", "no_change", "worsening"]
+_VARIATION_JUDGED = ["special_cause_improvement", "common_cause", "special_cause_concern"]
+
+#: (denominator, judgement column, the words that make a series judged on it).
+_JUDGED: dict[str, tuple[str, list[str]]] = {
+    "judged_national": ("vs_national", _COMPARED),
+    "judged_peers": ("vs_peers", _COMPARED),
+    "judged_targets": ("target_status", _TARGET_JUDGED),
+    "judged_standard": ("vs_standard", ["met", "below"]),
+    "judged_trend": ("trend", _TRENDS_JUDGED),
+    "judged_variation": ("variation", _VARIATION_JUDGED),
+}
+
+#: (metric, its denominator in :data:`_JUDGED`, the words counted).
+_SHARE_OF: tuple[tuple[str, str, list[str]], ...] = (
+    ("share_significantly_better", "judged_national", ["significantly_better"]),
+    ("share_better", "judged_national", _BETTER),
+    ("share_worse", "judged_national", _WORSE),
+    ("share_significantly_worse", "judged_national", ["significantly_worse"]),
+    ("share_better_than_peers", "judged_peers", _BETTER),
+    ("share_worse_than_peers", "judged_peers", _WORSE),
+    ("share_targets_met", "judged_targets", ["met"]),
+    ("share_targets_on_track", "judged_targets", ["on_track"]),
+    ("share_targets_at_risk", "judged_targets", ["at_risk"]),
+    ("share_targets_off_track", "judged_targets", ["off_track"]),
+    ("share_targets_missed", "judged_targets", ["missed"]),
+    ("share_below_standard", "judged_standard", ["below"]),
+    ("share_improving", "judged_trend", ["improving"]),
+    ("share_worsening", "judged_trend", ["worsening"]),
+    ("share_special_cause_improvement", "judged_variation", ["special_cause_improvement"]),
+    ("share_special_cause_concern", "judged_variation", ["special_cause_concern"]),
+)
+#: Each share's denominator: the series judged on its column (a share is hits / that count).
+SHARE_DENOMINATORS: dict[str, str] = {metric: of for metric, of, _ in _SHARE_OF}
+
 #: (metric, judgement column, the words counted, the words that make a series judged).
-_SHARES: tuple[tuple[str, str, list[str], list[str]], ...] = (
-    ("share_significantly_better", "vs_national", ["significantly_better"], _COMPARED),
-    ("share_better", "vs_national", _BETTER, _COMPARED),
-    ("share_worse", "vs_national", _WORSE, _COMPARED),
-    ("share_significantly_worse", "vs_national", ["significantly_worse"], _COMPARED),
-    ("share_better_than_peers", "vs_peers", _BETTER, _COMPARED),
-    ("share_worse_than_peers", "vs_peers", _WORSE, _COMPARED),
-    ("share_targets_met", "target_status", ["met"], _TARGET_JUDGED),
-    ("share_targets_on_track", "target_status", ["on_track"], _TARGET_JUDGED),
-    ("share_targets_at_risk", "target_status", ["at_risk"], _TARGET_JUDGED),
-    ("share_targets_off_track", "target_status", ["off_track"], _TARGET_JUDGED),
-    ("share_targets_missed", "target_status", ["missed"], _TARGET_JUDGED),
-    ("share_below_standard", "vs_standard", ["below"], ["met", "below"]),
-    ("share_improving", "trend", ["improving"], ["improving", "no_change", "worsening"]),
-    ("share_worsening", "trend", ["worsening"], ["improving", "no_change", "worsening"]),
-    (
-        "share_special_cause_improvement",
-        "variation",
-        ["special_cause_improvement"],
-        ["special_cause_improvement", "common_cause", "special_cause_concern"],
-    ),
-    (
-        "share_special_cause_concern",
-        "variation",
-        ["special_cause_concern"],
-        ["special_cause_improvement", "common_cause", "special_cause_concern"],
-    ),
+_SHARES: tuple[tuple[str, str, list[str], list[str]], ...] = tuple(
+    (metric, _JUDGED[of][0], counted, _JUDGED[of][1]) for metric, of, counted in _SHARE_OF
 )
 
 _SUMMARY = (
@@ -69,6 +87,35 @@ _BAND_SHARES = tuple(f"share_{band}" for band in BANDS)
 _RECORD = ("falls", "recovered", "not_recovered", "recovery_pending", "recovery_rate")
 #: Columns of the tiers frame, in order.
 TIER_COLUMNS: tuple[str, ...] = ("body", "parent", "service", *_SUMMARY, "units", *_BAND_SHARES, *_RECORD)
+
+
+#: Columns of :func:`judged_counts`, after ``level``, ``unit`` and ``service``.
+JUDGED_COLUMNS: tuple[str, ...] = tuple(_JUDGED)
+
+
+def judged_counts(series: pl.DataFrame) -> pl.DataFrame:
+    """How many of each unit's (or body's) series in a service were judged on each column: the
+    denominators of its shares, so that "2 of its 3 indicators with a target" can be said exactly.
+
+    >>> series = pl.DataFrame({"level": "unit", "unit": ["A", "A", "A"], "service": None,
+    ...     "vs_national": ["better", None, "similar"], "vs_peers": None, "target_status": [None, "met", None],
+    ...     "vs_standard": None, "trend": "no_change", "variation": None},
+    ...     schema_overrides={"service": pl.String, "vs_peers": pl.String, "vs_standard": pl.String,
+    ...                       "variation": pl.String})
+    >>> judged_counts(series).row(0)
+    ('unit', 'A', None, 2, 0, 1, 0, 3, 0)
+    """
+    return (
+        series.group_by("level", "unit", "service", maintain_order=True)
+        .agg(
+            *[
+                pl.col(column).cast(pl.String).is_in(judged).sum().cast(pl.Int64).alias(name)
+                for name, (column, judged) in _JUDGED.items()
+            ]
+        )
+        .with_columns(pl.col("level").cast(pl.String))
+        .select("level", "unit", "service", *JUDGED_COLUMNS)
+    )
 
 
 def _share(column: str, counted: list[str], judged: list[str]) -> pl.Expr:
