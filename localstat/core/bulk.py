@@ -134,6 +134,8 @@ def lock_rows(table: str, ids: Sequence[int]) -> None:
 
 
 def utc_now() -> datetime:
-    from django.utils import timezone
+    """The moment of record for a bulk write (created, submitted, approved at): the one clock's
+    :func:`localstat.core.clock.now`, so a database built for a date records its writes on that date."""
+    from localstat.core.clock import now
 
-    return timezone.now()
+    return now()

@@ -15,6 +15,7 @@ from localstat.returns.choices import OnFailure, RuleKind, WarningCheck
 from localstat.returns.files import RowError
 from localstat.returns.models import QualityRule
 from localstat.returns.resolve import RETURN_KEYS, errors_where
+from localstat.returns.wording import number_expr
 
 #: An outlier is only judged against a history of at least this many values (the value included).
 MIN_HISTORY = 6
@@ -70,8 +71,8 @@ def statistic_errors(rows: pl.DataFrame) -> list[RowError]:
         "numerator",
         pl.format(
             "{} is more than the denominator {}: a proportion's part cannot exceed its whole",
-            pl.col("numerator").round(6),
-            pl.col("denominator").round(6),
+            number_expr("numerator"),
+            number_expr("denominator"),
         ),
     )
     return errors
@@ -105,11 +106,11 @@ def range_checks(rows: pl.DataFrame, collection_ids: list[int]) -> tuple[list[Ro
     high = pl.col("maximum").is_not_null() & (pl.col("value") > pl.col("maximum"))
     message = pl.format(
         "{} for {} {} is outside the range {} to {} (rule {})",
-        pl.col("value").round(4),
+        number_expr("value"),
         "indicator",
         pl.col("period_start"),
-        pl.col("minimum").fill_null(float("-inf")),
-        pl.col("maximum").fill_null(float("inf")),
+        number_expr(pl.col("minimum").fill_null(float("-inf"))),
+        number_expr(pl.col("maximum").fill_null(float("inf"))),
         "rule",
     )
     broken = checked.filter(low | high)
@@ -199,9 +200,9 @@ def rule_checks(
                 message=pl.format(
                     "{}: {} {} {} is not true for {} {} (rule {})",
                     "text",
-                    pl.col("left").round(4),
+                    number_expr("left"),
                     "operator",
-                    pl.col("right").round(4),
+                    number_expr("right"),
                     "unit",
                     pl.col("period_start"),
                     "rule",
@@ -253,7 +254,7 @@ def outlier_warnings(history: pl.DataFrame, fresh: pl.DataFrame) -> pl.DataFrame
     )
     message = pl.format(
         "{} for {} {} is unusual against {}'s own {} values of it: z = {}, modified z = {}",
-        pl.col("value").round(4),
+        number_expr("value"),
         "indicator",
         pl.col("period_start"),
         "unit",

@@ -59,6 +59,9 @@ def _import(context: DemoContext, frame: pl.DataFrame, *, name: str, approve: bo
         file_name=name,
         received_on_deadline=True,
         as_of=context.as_of,
+        # History loaded before anything is judged: the demo's assessment step judges all of it once,
+        # so no background re-judgement is queued to run (again, in full) when the server starts.
+        announce=False,
     )
     context.progress(
         f"      {name}: {result.summary}, {result.derived} derived, {result.warnings} warnings"

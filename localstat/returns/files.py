@@ -342,6 +342,50 @@ def _nhs(frame: pl.DataFrame, errors: list[RowError]) -> pl.DataFrame:
     return pl.concat([four_hour, admitted]).select(list(OBSERVATION_SCHEMA))
 
 
+def parse_returns_file(content: bytes, name: str = "upload.csv") -> ParsedFile:
+    """Read a file into observations, keeping going past bad rows so every problem can be listed.
+
+    ``errors`` lists every row found wrong (row, line, field, why); ``observations`` holds only the rows
+    that read cleanly, so the import service can check those against the database and add its own
+    errors to the list. Only a file that cannot be read at all (not a table, an unknown header, no rows)
+    raises :class:`FileRejected` here.
+
+    >>> parsed = parse_returns_file(b"unit,indicator,period,numerator,denominator\\nRBD,AE4H,2019-03-01,abc,10\\nRBD,AE4H,2019-02-01,9,10\\n")
+    >>> [str(e) for e in parsed.errors], parsed.observations["row"].to_list()
+    (["row 1 (line 2), field numerator: 'abc' is not a number"], [2])
+    """
+    frame = _read_table(content, name)
+    layout = detect_layout(frame.columns)
+    errors: list[RowError] = []
+    if frame.height == 0:
+        raise FileRejected([RowError(0, 2, "file", "the file has a header but no rows")])
+    if layout is Layout.LONG:
+        observations = _long(frame, errors)
+    elif layout is Layout.WIDE:
+        observations = _wide(frame, errors)
+    else:
+        observations = _nhs(frame, errors)
+    if errors:
+        # A row with any bad cell gives no observation: its other cells are not checked twice.
+        bad_rows = pl.Series("row", sorted({e.row for e in errors if e.row > 0}), dtype=pl.Int64)
+        observations = observations.filter(~pl.col("row").is_in(bad_rows))
+    keys = ["unit", "indicator", "period"]
+    repeated = observations.filter(pl.struct(keys).is_duplicated())
+    if repeated.height:
+        first = repeated.group_by(keys).agg(pl.col("line").min().alias("first_line"))
+        later = repeated.join(first, on=keys).filter(pl.col("line") != pl.col("first_line"))
+        errors += [
+            RowError(
+                row, line, "period", f"{unit} {indicator} {period} is already given on line {first_line}"
+            )
+            for row, line, unit, indicator, period, first_line in later.select(
+                "row", "line", *keys, "first_line"
+            ).iter_rows()
+        ]
+        observations = observations.join(later.select("row", "line"), on=["row", "line"], how="anti")
+    return ParsedFile(layout=layout, rows=frame.height, observations=observations, errors=sorted(errors))
+
+
 def read_returns_file(content: bytes, name: str = "upload.csv") -> ParsedFile:
     """Read a file into observations ``row, line, unit, indicator, period, numerator, denominator``.
 
@@ -356,34 +400,10 @@ def read_returns_file(content: bytes, name: str = "upload.csv") -> ParsedFile:
     localstat.returns.files.FileRejected: row 1 (line 2), field numerator: 'x' is not a number
     row 1 (line 2), field period: 'March' is not an ISO date such as 2019-03-01
     """
-    frame = _read_table(content, name)
-    layout = detect_layout(frame.columns)
-    errors: list[RowError] = []
-    if frame.height == 0:
-        raise FileRejected([RowError(0, 2, "file", "the file has a header but no rows")])
-    if layout is Layout.LONG:
-        observations = _long(frame, errors)
-    elif layout is Layout.WIDE:
-        observations = _wide(frame, errors)
-    else:
-        observations = _nhs(frame, errors)
-    if not errors:
-        keys = ["unit", "indicator", "period"]
-        repeated = observations.filter(pl.struct(keys).is_duplicated())
-        if repeated.height:
-            first = repeated.group_by(keys).agg(pl.col("line").min().alias("first_line"))
-            later = repeated.join(first, on=keys).filter(pl.col("line") != pl.col("first_line"))
-            errors += [
-                RowError(
-                    row, line, "period", f"{unit} {indicator} {period} is already given on line {first_line}"
-                )
-                for row, line, unit, indicator, period, first_line in later.select(
-                    "row", "line", *keys, "first_line"
-                ).iter_rows()
-            ]
-    if errors:
-        raise FileRejected(errors)
-    return ParsedFile(layout=layout, rows=frame.height, observations=observations)
+    parsed = parse_returns_file(content, name)
+    if parsed.errors:
+        raise FileRejected(parsed.errors)
+    return parsed
 
 
 def count_rows(content: bytes, name: str) -> int:

@@ -14,7 +14,7 @@ compared by a join, and the new rows go to the database by ``COPY`` (PostgreSQL)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,7 +30,7 @@ from localstat.core.clock import today
 from localstat.returns import checks
 from localstat.returns.choices import ReturnStatus, Source
 from localstat.returns.errors import ImportRejected
-from localstat.returns.files import FileRejected, Layout, RowError, read_returns_file
+from localstat.returns.files import FileRejected, Layout, RowError, parse_returns_file
 from localstat.returns.models import Collection, ImportBatch, Observation, QualityWarning, Return, UnitToken
 from localstat.returns.resolve import (
     RETURN_KEYS,
@@ -41,6 +41,7 @@ from localstat.returns.resolve import (
     resolve_rows,
 )
 from localstat.returns.store import approve_return_ids, existing_returns, write_import
+from localstat.returns.wording import number_expr
 
 #: Called as the work goes on: ``progress(stage, done, total)`` with stage "validated" or "written".
 Progress = Callable[[str, int, int], None]
@@ -87,7 +88,10 @@ class ImportResult:
 
 def import_file(*, content: bytes, name: str, **options: Any) -> ImportResult:
     """Read a CSV or XLSX file (long, wide or NHS layout) and import it; see :func:`import_observations`."""
-    parsed = read_returns_file(content, name)
+    parsed = parse_returns_file(content, name)
+    if parsed.errors and parsed.observations.height == 0:
+        raise ImportRejected(parsed.errors)
+    options["file_errors"] = parsed.errors
     if parsed.layout is Layout.NHS and options.get("collection") is None:
         # NHS England's file imports as it is: its collection is set up by the first one, atomically.
         from localstat.returns.nhs import ensure_nhs_collection
@@ -223,6 +227,8 @@ def import_observations(
     received_on_deadline: bool = False,
     as_of: date | None = None,
     progress: Progress | None = None,
+    file_errors: Sequence[RowError] = (),
+    announce: bool = True,
 ) -> ImportResult:
     """Import observations ``row, line, unit, indicator, period, numerator, denominator`` as returns.
 
@@ -230,7 +236,11 @@ def import_observations(
     otherwise it must be allowed to submit (and with ``approve``, to approve) every unit's returns.
     ``only_unit`` limits a token to its unit. ``received_on_deadline`` records returns as received on
     their deadline: for loading history that arrived at the time, not late. ``as_of`` replaces the
-    clock's today (the demo builds its history as of its own date).
+    clock's today (the demo builds its history as of its own date). ``file_errors`` are the problems
+    the file's reader found in rows it left out: they are listed with the service's own, so a refusal
+    names every problem at once. ``announce`` False approves without telling the listeners of
+    ``signals.returns_approved``: for loading history that nothing has judged yet (the demo's returns,
+    before its first assessment run judges everything).
     """
     total = observations.height if rows is None else rows
     note = progress or (lambda stage, done, of: None)
@@ -251,6 +261,8 @@ def import_observations(
             received_on_deadline=received_on_deadline,
             as_of=as_of or today(),
             note=note,
+            file_errors=list(file_errors),
+            announce=announce,
         )
     return result
 
@@ -272,6 +284,8 @@ def _run(
     received_on_deadline: bool,
     as_of: date,
     note: Callable[[str, int, int], None],
+    file_errors: list[RowError],
+    announce: bool,
 ) -> ImportResult:
     now = bulk.utc_now()
     resolved = resolve_rows(
@@ -282,10 +296,11 @@ def _run(
         acting_user=acting_user,
         approve=approve,
     )
-    errors = resolved.errors
+    # Every problem is listed at once: the reader's, the rows' resolution and each value's own checks.
+    errors = [*file_errors, *resolved.errors]
     rows = resolved.rows
     errors += checks.statistic_errors(rows)
-    if errors:
+    if rows.height == 0 and errors:
         raise ImportRejected(errors)
     note("validated", total // 2, total)
 
@@ -337,14 +352,8 @@ def _run(
             how="semi",
         )
     )
-    errors += checks.required_errors(all_in_file, first_rows, items.frame)
     range_errors, range_warnings = checks.range_checks(fresh.filter(~pl.col("is_derived")), collection_ids)
     errors += range_errors
-    rule_errors, rule_warnings = checks.rule_checks(
-        in_touched, first_rows.join(touched_keys, on=RETURN_KEYS), items.codes, collection_ids
-    )
-    errors += rule_errors
-
     # Corrections to approved data need a reason.
     if not reason:
         errors += errors_where(
@@ -353,13 +362,22 @@ def _run(
             "numerator",
             pl.format(
                 "changes the approved value {} / {} (revision {}) of {} {}: a correction needs a reason",
-                pl.col("old_numerator"),
-                pl.col("old_denominator").cast(pl.String).fill_null("–"),
+                number_expr("old_numerator"),
+                number_expr("old_denominator").fill_null("–"),
                 "old_revision",
                 "indicator",
                 pl.col("period_start"),
             ),
         )
+    # A row left out (unreadable, or of no known unit or item) leaves its return incomplete, and the
+    # return-wide checks would report its absence as one more problem: they run once every row is in.
+    rule_warnings = checks.no_warnings()
+    if not (file_errors or resolved.errors):
+        errors += checks.required_errors(all_in_file, first_rows, items.frame)
+        rule_errors, rule_warnings = checks.rule_checks(
+            in_touched, first_rows.join(touched_keys, on=RETURN_KEYS), items.codes, collection_ids
+        )
+        errors += rule_errors
     if errors:
         raise ImportRejected(errors)
 
@@ -420,7 +438,7 @@ def _run(
     )
     if approve and result.approved:
         ids = to_approve.join(returns, on=RETURN_KEYS)["return_id"].drop_nulls().to_list()
-        approve_return_ids(ids, user_id=user_id, now=now)
+        approve_return_ids(ids, user_id=user_id, now=now, announce=announce)
     record_event(
         actor=acting_user,
         action="returns.import",

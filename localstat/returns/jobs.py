@@ -3,6 +3,10 @@
 Counts are written to a small file beside the database while the worker runs (the import itself is one
 transaction, which another connection cannot see into, and SQLite lets one writer in at a time); the
 job page reads it, and the job row takes the final result.
+
+A job's own times (``created_at``, ``finished_at``) are the wall clock's: they measure how long the worker
+took. The moments of record inside the import (submitted, approved) come from the one clock
+(:func:`localstat.core.clock.now`), through the import service.
 """
 
 from __future__ import annotations

@@ -14,10 +14,10 @@ from datetime import date
 
 import polars as pl
 from django.db import transaction
-from django.utils import timezone
 
 from localstat.chain.access import Actor, NotPermitted, authorise, permitted_organisations
 from localstat.chain.models import Organisation, Service
+from localstat.core import clock
 from localstat.core.audit import record_event
 from localstat.framework.choices import Periodicity
 from localstat.framework.models import Indicator
@@ -365,7 +365,7 @@ def approve_return(*, return_record: Return, acting_user: Actor) -> Return:
             f"{locked} is {locked.get_status_display().lower()}: only a submitted return can be approved.",
             code="invalid",
         )
-    now = timezone.now()
+    now = clock.now()
     user_id = acting_user.pk if acting_user is not None and acting_user.is_authenticated else None
     approve_return_ids([locked.pk], user_id=user_id, now=now)
     locked.refresh_from_db()
@@ -415,7 +415,7 @@ def resolve_warning(
     warning.status = status
     warning.note = note.strip()
     warning.resolved_by = acting_user if acting_user is not None and acting_user.is_authenticated else None
-    warning.resolved_at = timezone.now()
+    warning.resolved_at = clock.now()
     warning.save(update_fields=["status", "note", "resolved_by", "resolved_at"])
     record_event(
         actor=acting_user,
@@ -458,7 +458,7 @@ def create_unit_token(*, unit: Organisation, name: str = "", acting_user: Actor)
 def revoke_unit_token(*, token: UnitToken, acting_user: Actor) -> UnitToken:
     authorise(acting_user, "returns.manage_tokens", [token.unit])
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         record_event(
             actor=acting_user, action="returns.revoke_unit_token", subject=token, summary=f"Revoked {token}"

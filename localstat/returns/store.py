@@ -187,12 +187,14 @@ def record_receipt(return_ids: list[int], *, as_of: date, on_deadline: bool) -> 
         Return.objects.filter(pk__in=chunk, received_on__isnull=True).update(received_on=as_of)
 
 
-def approve_return_ids(return_ids: list[int], *, user_id: int | None, now: Any) -> None:
+def approve_return_ids(
+    return_ids: list[int], *, user_id: int | None, now: Any, announce: bool = True
+) -> None:
     """Approve returns: their current values become the approved ones, the returns are locked.
 
     The values a correction replaces stay approved until the correction itself is approved. Once
     the transaction commits, ``signals.returns_approved`` tells whoever listens which indicators
-    changed.
+    changed (unless ``announce`` is False: history loaded before anything listens for it).
     """
     indicator_ids: set[int] = set()
     for start in range(0, len(return_ids), bulk.ID_CHUNK):
@@ -216,6 +218,8 @@ def approve_return_ids(return_ids: list[int], *, user_id: int | None, now: Any) 
             .distinct()
         )
     approved = list(return_ids)
+    if not announce:
+        return
     transaction.on_commit(
         lambda: returns_approved.send(sender=Return, return_ids=approved, indicator_ids=sorted(indicator_ids))
     )

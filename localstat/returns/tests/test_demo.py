@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.db.models import Count, F
+from django.utils import timezone
 
 from localstat.demo.testing import module_demo
 from localstat.returns.choices import ReturnStatus
@@ -65,3 +68,19 @@ def test_the_gateway_refused_the_second_absence_collection(demo) -> None:
 def test_the_tick_found_the_returns_left_missing(demo) -> None:
     overdue = Return.objects.filter(status=ReturnStatus.AWAITING, overdue_noted_on__isnull=False)
     assert overdue.filter(collection__code="EDU-WEEKLY").exists()
+
+
+def test_the_demo_queues_no_background_re_judgement_of_its_history(demo) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    # the assessment step judges the whole history once; nothing is left to re-run it on first serve
+    assert not DBTaskResult.objects.filter(task_path__endswith="update_after_approval").exists()
+
+
+def test_the_demo_records_its_approvals_on_its_own_date(demo) -> None:
+    approved = Return.objects.filter(status=ReturnStatus.APPROVED)
+    assert approved.exists()
+    assert {
+        timezone.localdate(moment) for moment in approved.values_list("approved_at", flat=True).distinct()
+    } == {date(2019, 4, 30)}
+    assert not Observation.objects.exclude(created_at__date=date(2019, 4, 30)).exists()

@@ -87,7 +87,7 @@ def test_one_bad_row_means_nothing_is_written_and_every_error_is_listed(ret) -> 
         "row 2 (line 3), field unit: 'U9' is not the code of a LocalStat organisation",
         "row 3 (line 4), field period: 2019-03-05 does not start a month: a month starts on its 1st",
         "row 4 (line 5), field indicator: 'NOPE' is not an indicator code",
-        "row 5 (line 6), field numerator: 1200.0 is more than the denominator 1000.0: a proportion's part cannot exceed its whole",
+        "row 5 (line 6), field numerator: 1200 is more than the denominator 1000: a proportion's part cannot exceed its whole",
         "row 6 (line 7), field indicator: AE4H is derived from other items' stored values, so it is not submitted",
         "row 7 (line 8), field period: 2020-01-01 has not begun yet (today is 2019-04-30)",
         "row 8 (line 9), field indicator: AE4H_T1 is not asked of S1 by any collection",
@@ -132,7 +132,7 @@ def test_a_changed_approved_value_is_a_correction_that_needs_a_reason(ret) -> No
     # when a file changes one of its values without a reason, it is refused
     errors = _errors(csv("U1,AE4H_T1,2019-03-01,910,1000"))
     assert errors == [
-        "row 1 (line 2), field numerator: changes the approved value 900.0 / 1000.0 (revision 1) of AE4H_T1 2019-03-01: a correction needs a reason"
+        "row 1 (line 2), field numerator: changes the approved value 900 / 1000 (revision 1) of AE4H_T1 2019-03-01: a correction needs a reason"
     ]
     # with a reason, it is a new revision and the return needs approval again
     result = load(csv("U1,AE4H_T1,2019-03-01,910,1000"), reason="Ten breaches were recounted")
