@@ -7,6 +7,16 @@ from django import forms
 from localstat.returns.choices import WarningStatus
 from localstat.returns.files import RowError
 from localstat.returns.models import Collection, CollectionItem, Observation
+from localstat.returns.wording import number
+
+
+class ValueField(forms.FloatField):
+    """A numerator or denominator: a stored value is shown as written ("3364", "0", "0.5"), not "3364.0"."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, float):
+            return number(value, grouped=False)
+        return value
 
 
 class ReturnValuesForm(forms.Form):
@@ -29,7 +39,7 @@ class ReturnValuesForm(forms.Form):
             version = item.indicator.current_version
             counted = version is not None and version.statistic == "count"
             value = current.get(item.indicator_id)
-            self.fields[f"{code}__numerator"] = forms.FloatField(
+            self.fields[f"{code}__numerator"] = ValueField(
                 required=False,
                 min_value=0,
                 label=f"{code} {'count' if counted else 'numerator'}",
@@ -37,7 +47,7 @@ class ReturnValuesForm(forms.Form):
                 initial=value.numerator if value else None,
             )
             if not counted:
-                self.fields[f"{code}__denominator"] = forms.FloatField(
+                self.fields[f"{code}__denominator"] = ValueField(
                     required=False,
                     min_value=0,
                     label=f"{code} denominator",

@@ -122,7 +122,11 @@ def edit_return(request: HttpRequest, pk: int) -> HttpResponse:
             except ImportRejected as rejected:
                 form.add_row_errors(rejected.errors, list(values))
             else:
-                messages.success(request, f"Return saved: {result.summary}; {result.warnings} warnings.")
+                messages.success(
+                    request,
+                    f"Return saved: {result.summary}; {result.warnings} "
+                    f"warning{'' if result.warnings == 1 else 's'}.",
+                )
                 return redirect("returns:detail", pk=return_record.pk)
     return render(request, "returns/return_form.html", {"return": return_record, "form": form})
 
