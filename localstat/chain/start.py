@@ -13,6 +13,17 @@ from localstat.chain.choices import ChainRole, Role
 from localstat.chain.models import Organisation
 from localstat.chain.selectors import intermediate_tier_of, links_current_on, units_managed_by
 
+#: What each role's list is, for that role: a challenger questions performance and manages none of it.
+CAPTIONS = {
+    Role.PERFORMANCE_MANAGER: "The front line units whose performance you manage.",
+    Role.CHALLENGER: (
+        "The front line units whose performance you challenge in reviews; "
+        f"{Role.PERFORMANCE_MANAGER.label.lower()}s manage it."
+    ),
+    Role.UNIT_SUBMITTER: "The unit you submit data for.",
+    Role.UNIT_MANAGER: "The unit you manage, and whose returns you see.",
+}
+
 
 @dataclass
 class StartSection:
@@ -24,6 +35,11 @@ class StartSection:
     columns: tuple[str, ...] = ()
     #: (text, url): the work waiting for this role elsewhere in LocalStat.
     links: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def role_label(self) -> str:
+        """The role as a person reads it ("Performance manager"), never its code."""
+        return str(Role(self.role).label)
 
 
 def _links_for(role: str, organisation: Organisation) -> list[tuple[str, str]]:
@@ -97,7 +113,7 @@ def start_sections(user: AbstractBaseUser | AnonymousUser) -> list[StartSection]
                     role,
                     organisation,
                     f"{organisation.display_name}: your units",
-                    "The front line units whose performance you manage.",
+                    CAPTIONS[role],
                     list(units_managed_by(organisation)),
                     ("unit_type",),
                 )
@@ -108,7 +124,7 @@ def start_sections(user: AbstractBaseUser | AnonymousUser) -> list[StartSection]
                     role,
                     organisation,
                     "Your unit",
-                    "The unit you submit data for and manage.",
+                    CAPTIONS[role],
                     [organisation],
                     ("unit_type",),
                 )

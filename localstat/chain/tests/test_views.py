@@ -53,6 +53,27 @@ def test_each_role_starts_on_its_own_organisations(scenario, who, codes) -> None
     assert _listed_codes(response.content.decode()) == codes
 
 
+@pytest.mark.parametrize(
+    ("who", "label", "caption"),
+    [
+        ("ada", "Department analyst", "The bodies that performance-manage front line units"),
+        ("morgan", "Performance manager", "The front line units whose performance you manage."),
+        ("charlie", "Challenger", "The front line units whose performance you challenge in reviews"),
+        ("sam", "Unit submitter", "The unit you submit data for."),
+        ("uma", "Unit manager", "The unit you manage"),
+    ],
+)
+def test_each_start_page_names_the_role_by_its_label_and_says_what_its_list_is(
+    scenario, who, label, caption
+) -> None:
+    html = _client_for(getattr(scenario, who)).get(reverse("start")).content.decode()
+    shown = re.findall(r'<span class="govuk-caption-m">[^<]*· ([^<]+)</span>', html)
+    assert shown == [label]
+    assert caption in html
+    if who == "charlie":
+        assert "whose performance you manage" not in html
+
+
 def test_a_unit_outside_your_chain_is_not_found(scenario) -> None:
     # Sam submits for Ashford: Bramley, Carlton and Elm School do not exist for Sam
     client = _client_for(scenario.sam)
