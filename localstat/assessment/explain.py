@@ -38,8 +38,30 @@ POSITION_PHRASES = {
     "improving_from_a_low_base": "Improving from a low base",
     "low_and_stable": "Low and not improving",
     "low_and_declining": "Low and declining",
-    "not_assessed": "Not assessed: too little data",
+    "not_assessed": "Not placed",
 }
+
+
+def position_phrase(position: str, evidence: dict[str, Any] | None = None) -> str:
+    """The position in words; for a unit with no place, why it has none (from the run's counts).
+
+    >>> position_phrase("not_assessed", {"listed_series": 6, "valued_series": 0})
+    'Not placed: none of its 6 indicators has an approved value for the period assessed yet'
+    >>> position_phrase("not_assessed", {"listed_series": 2, "valued_series": 2})
+    'Not placed: none of its indicators could be compared with England, a target or a standard'
+    >>> position_phrase("coasting")
+    'Coasting: high, but not improving'
+    """
+    if position != "not_assessed":
+        return POSITION_PHRASES.get(position, position)
+    listed, valued = (evidence or {}).get("listed_series"), (evidence or {}).get("valued_series")
+    if listed and valued == 0:
+        many = "its indicator has" if listed == 1 else f"none of its {listed} indicators has"
+        return f"Not placed: {many} an approved value for the period assessed yet"
+    if valued:
+        return "Not placed: none of its indicators could be compared with England, a target or a standard"
+    return POSITION_PHRASES["not_assessed"]
+
 
 VARIATION_SHORT = {
     "common_cause": "Common cause variation",
@@ -170,6 +192,21 @@ def _is_high(variation: str, evidence: dict[str, Any]) -> bool:
     return variation == "special_cause_improvement"
 
 
+def stale_since(evidence: dict[str, Any], periodicity: str) -> str:
+    """ "October 2016" when the series is stale (its latest value many periods before the period
+    judged: evidence ``stale``), else "".
+
+    >>> stale_since({"stale": True, "last_period": "2016-10-01"}, "month")
+    'October 2016'
+    >>> stale_since({"stale": False, "last_period": "2019-02-01"}, "month")
+    ''
+    """
+    latest = evidence.get("last_period")
+    if not evidence.get("stale") or not latest:
+        return ""
+    return _label(date.fromisoformat(latest), periodicity).removeprefix("the ")
+
+
 def judgement_sentences(j: Any, wording: Wording) -> list[str]:
     """Every reason behind a judgement, in reading order: value, comparisons, variation, trend, target."""
     fmt = wording.format_value
@@ -184,6 +221,12 @@ def judgement_sentences(j: Any, wording: Wording) -> list[str]:
             else ""
         )
         sentences.append(f"There is no approved value for {when} yet{since}.")
+        if evidence.get("stale"):
+            behind = int(evidence.get("periods_without_value") or 0)
+            sentences.append(
+                f"That is {wording.periods(behind)} without a value: what follows describes that old "
+                "data, not how it is doing now."
+            )
     else:
         interval = ""
         if j.lower_95 is not None and j.upper_95 is not None:

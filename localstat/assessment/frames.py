@@ -15,7 +15,7 @@ from localstat.chain.choices import ChainRole, OrganisationKind
 from localstat.chain.models import ContextValue
 from localstat.chain.selectors import links_current_on
 from localstat.engine.peers import most_similar_peers
-from localstat.framework.choices import TargetScope, TargetStatus
+from localstat.framework.choices import TargetKind, TargetScope, TargetStatus
 from localstat.framework.models import Indicator, IndicatorVersion, Milestone, Standard, Target, TargetUnit
 
 #: Targets a run judges against: agreed and in force, or already closed as met or missed.
@@ -23,16 +23,24 @@ JUDGED_TARGET_STATUSES = [TargetStatus.AGREED, TargetStatus.ACTIVE, TargetStatus
 
 
 def indicators_frame(codes: Iterable[str], as_of: date) -> pl.DataFrame:
-    """Each indicator's definition in force at ``as_of``: statistic, polarity, multiplier, service, standard."""
+    """Each indicator's definition in force at ``as_of``: statistic, polarity, multiplier, service,
+    standard and periodicity (which the engine does not read: the run uses it to tell stale series)."""
     codes = sorted(set(codes))
     versions = (
         IndicatorVersion.objects.filter(indicator__code__in=codes, valid_from__lte=as_of)
         .order_by("indicator_id", "-valid_from")
-        .values_list("indicator__code", "statistic", "polarity", "multiplier", "indicator__service__code")
+        .values_list(
+            "indicator__code",
+            "statistic",
+            "polarity",
+            "multiplier",
+            "indicator__service__code",
+            "periodicity",
+        )
     )
-    latest: dict[str, tuple[str, str, int, str]] = {}
-    for code, statistic, polarity, multiplier, service in versions:
-        latest.setdefault(code, (statistic, polarity, multiplier, service))
+    latest: dict[str, tuple[str, str, int, str, str]] = {}
+    for code, statistic, polarity, multiplier, service, periodicity in versions:
+        latest.setdefault(code, (statistic, polarity, multiplier, service, periodicity))
     standards = dict(
         Standard.objects.filter(indicator__code__in=codes).values_list("indicator__code", "level")
     )
@@ -44,8 +52,9 @@ def indicators_frame(codes: Iterable[str], as_of: date) -> pl.DataFrame:
             float(multiplier),
             service,
             float(standards[code]) if code in standards else None,
+            periodicity,
         )
-        for code, (statistic, polarity, multiplier, service) in sorted(latest.items())
+        for code, (statistic, polarity, multiplier, service, periodicity) in sorted(latest.items())
     ]
     return pl.DataFrame(
         rows,
@@ -56,6 +65,7 @@ def indicators_frame(codes: Iterable[str], as_of: date) -> pl.DataFrame:
             "multiplier": pl.Float64,
             "service": pl.String,
             "standard": pl.Float64,
+            "periodicity": pl.String,
         },
         orient="row",
     )
@@ -85,13 +95,25 @@ def targets_frames(codes: Iterable[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Targets (``unit`` blank for national) and their milestones, for the indicators given."""
     targets = Target.objects.filter(indicator__code__in=list(codes), status__in=JUDGED_TARGET_STATUSES)
     national = targets.filter(scope=TargetScope.NATIONAL).values_list(
-        "pk", "indicator__code", "level", "deadline"
+        "pk", "indicator__code", "level", "deadline", "kind"
     )
     for_units = TargetUnit.objects.filter(target__in=targets.filter(scope=TargetScope.UNITS)).values_list(
-        "target_id", "unit__code", "target__indicator__code", "target__level", "target__deadline"
+        "target_id",
+        "unit__code",
+        "target__indicator__code",
+        "target__level",
+        "target__deadline",
+        "target__kind",
     )
-    target_rows = [("", code, float(level), deadline) for _, code, level, deadline in national]
-    target_rows += [(unit, code, float(level), deadline) for _, unit, code, level, deadline in for_units]
+    # A floor target is a minimum standard in force now (seed 2.10): the record of falls reads it.
+    target_rows = [
+        ("", code, float(level), deadline, kind == TargetKind.FLOOR)
+        for _, code, level, deadline, kind in national
+    ]
+    target_rows += [
+        (unit, code, float(level), deadline, kind == TargetKind.FLOOR)
+        for _, unit, code, level, deadline, kind in for_units
+    ]
     units_of: dict[int, list[str]] = {}
     for target_id, unit, *_ in for_units:
         units_of.setdefault(target_id, []).append(unit)
@@ -102,7 +124,13 @@ def targets_frames(codes: Iterable[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
     ):
         holders = [""] if target_id in national_ids else units_of.get(target_id, [])
         milestone_rows += [(unit, code, period, float(level)) for unit in holders]
-    schema_t = {"unit": pl.String, "indicator": pl.String, "level": pl.Float64, "deadline": pl.Date}
+    schema_t = {
+        "unit": pl.String,
+        "indicator": pl.String,
+        "level": pl.Float64,
+        "deadline": pl.Date,
+        "floor": pl.Boolean,
+    }
     schema_m = {"unit": pl.String, "indicator": pl.String, "period": pl.Date, "level": pl.Float64}
     # One target per unit and indicator: the latest deadline wins where several are in force.
     frame_t = (

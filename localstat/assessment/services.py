@@ -58,6 +58,41 @@ _TEXT_FIELDS = (
 )
 
 
+#: A series whose latest value is this many periods or more before the period judged is stale: its
+#: variation, trend and position describe old data, not now (seed A.5: data more than a month to six
+#: weeks old can no longer identify under-performance swiftly). Evidence ``stale`` says so, and
+#: ``periods_without_value`` how far behind it is, for pages and the review briefing to act on.
+STALE_AFTER_PERIODS = 3
+
+#: Days in one period, for the periodicities counted in days (a half-term is about seven weeks).
+_PERIOD_DAYS = {"day": 1, "week": 7, "half_term": 49}
+#: Months in one period, for the rest.
+_PERIOD_MONTHS = {"month": 1, "quarter": 3, "financial_year": 12, "year": 12}
+
+
+def with_staleness(series: pl.DataFrame, periodicity: pl.DataFrame) -> pl.DataFrame:
+    """The series with ``periods_without_value`` (periods from its latest value to the period
+    judged; null when it never had one) and ``stale`` (at least :data:`STALE_AFTER_PERIODS`).
+
+    ``periodicity`` has ``indicator`` and ``periodicity``."""
+    frame = series.join(periodicity.select("indicator", "periodicity"), on="indicator", how="left")
+    period, last = pl.col("period").cast(pl.Date), pl.col("last_period").cast(pl.Date)
+    months = (period.dt.year() - last.dt.year()) * 12 + (period.dt.month() - last.dt.month())
+    days = (period - last).dt.total_days()
+    each = pl.col("periodicity")
+    behind = (
+        pl.when(each.is_in(list(_PERIOD_DAYS)))
+        .then(days / each.replace_strict(_PERIOD_DAYS, default=None, return_dtype=pl.Float64))
+        .otherwise(months / each.replace_strict(_PERIOD_MONTHS, default=1, return_dtype=pl.Float64))
+        .round(0)
+        .cast(pl.Int64)
+    )
+    return frame.with_columns(
+        behind.alias("periods_without_value"),
+        (behind >= STALE_AFTER_PERIODS).fill_null(False).alias("stale"),
+    ).drop("periodicity")
+
+
 def _ids(model: Any, codes: Iterable[str | None]) -> dict[str, int]:
     wanted = {c for c in codes if c}
     return dict(model.objects.filter(code__in=wanted).values_list("code", "pk"))
@@ -218,7 +253,7 @@ def run_assessment(
     timings["judge"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    series = result.series
+    series = with_staleness(result.series, indicator_frame)
     org_codes = {*series["unit"].drop_nulls().to_list(), *series["parent"].drop_nulls().to_list()}
     org_ids = _ids(Organisation, org_codes)
     indicator_ids = _ids(Indicator, codes)

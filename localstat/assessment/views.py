@@ -9,13 +9,14 @@ from localstat.assessment.choices import Level
 from localstat.assessment.explain import (
     ASSURANCE_SHORT,
     COMPARISON_SHORT,
-    POSITION_PHRASES,
     STANDARD_SHORT,
     TARGET_SHORT,
     TREND_SHORT,
     VARIATION_SHORT,
     judgement_sentences,
+    position_phrase,
     position_reasons,
+    stale_since,
 )
 from localstat.assessment.models import AssessmentRun, Judgement
 from localstat.chain.access import can, permitted_organisations
@@ -36,8 +37,10 @@ def _rows(judgements: list[Judgement]) -> list[dict[str, object]]:
 
 def _row(judgement: Judgement, version: IndicatorVersion) -> dict[str, object]:
     fmt = version.format_value
+    since = stale_since(judgement.evidence or {}, version.periodicity)
     return {
         "j": judgement,
+        "stale_since": since,
         "value": fmt(judgement.value),
         "interval": f"{fmt(judgement.lower_95)} to {fmt(judgement.upper_95)}"
         if judgement.lower_95 is not None
@@ -81,13 +84,13 @@ def organisation_performance(request: HttpRequest, code: str) -> HttpResponse:
             "assessments": [
                 {
                     "a": a,
-                    "position": POSITION_PHRASES.get(a.position, a.position),
+                    "position": position_phrase(a.position, a.evidence),
                     "reasons": position_reasons(a.evidence),
                 }
                 for a in selectors.unit_assessments_of(organisation)
             ],
             "tiers": tiers,
-            "units": [{"a": a, "position": POSITION_PHRASES.get(a.position, a.position)} for a in units],
+            "units": [{"a": a, "position": position_phrase(a.position, a.evidence)} for a in units],
             "run": selectors.latest_run(),
         },
     )
@@ -147,7 +150,7 @@ def indicator_judgements(request: HttpRequest, indicator: str) -> HttpResponse:
         {
             "indicator": indicator_obj,
             "rows": _rows(ranked),
-            "missing": [j for j in judgements if j.value is None],
+            "missing": _rows([j for j in judgements if j.value is None]),
             "chart": selectors.funnel_svg(indicator_obj, ranked, highlight),
             "national": _rows([national])[0] if national else None,
         },

@@ -50,3 +50,62 @@ def test_a_target_with_no_milestone_this_period_names_no_milestone() -> None:
 def test_a_target_with_a_milestone_names_it() -> None:
     evidence = {"target_level": 96.0, "milestone": 94.0, "target_scope": "own"}
     assert "below this period's milestone (94.0%)" in _target_sentence("off_track", evidence, _fmt)
+
+
+def test_a_series_whose_latest_value_is_three_periods_or_more_old_is_stale() -> None:
+    from datetime import date
+
+    import polars as pl
+
+    from localstat.assessment.services import with_staleness
+
+    series = pl.DataFrame(
+        {
+            "indicator": ["M", "M", "M", "W", "W"],
+            "period": [date(2019, 3, 1)] * 3 + [date(2019, 3, 25)] * 2,
+            "last_period": [date(2016, 10, 1), date(2019, 2, 1), None, date(2019, 3, 4), date(2019, 3, 11)],
+        }
+    )
+    periodicity = pl.DataFrame({"indicator": ["M", "W"], "periodicity": ["month", "week"]})
+    out = with_staleness(series, periodicity)
+    assert out["periods_without_value"].to_list() == [29, 1, None, 3, 2]
+    assert out["stale"].to_list() == [True, False, False, True, False]
+
+
+def test_a_stale_judgement_says_since_when_and_that_it_describes_old_data() -> None:
+    from datetime import date
+    from types import SimpleNamespace
+
+    from localstat.assessment.explain import Wording, judgement_sentences
+
+    j = SimpleNamespace(
+        value=None,
+        period=date(2019, 3, 1),
+        evidence={"last_period": "2016-10-01", "stale": True, "periods_without_value": 29},
+        lower_95=None,
+        upper_95=None,
+        vs_national="",
+        national_value=None,
+        vs_parent="",
+        parent_value=None,
+        vs_peers="",
+        peer_value=None,
+        variation="common_cause",
+        spc_rule="",
+        assurance="",
+        trend="",
+        target_status="",
+    )
+    sentences = judgement_sentences(j, Wording(format_value=_fmt))
+    assert sentences[0] == (
+        "There is no approved value for March 2019 yet; the latest approved value is for October 2016."
+    )
+    assert sentences[1].startswith("That is 29 months without a value: what follows describes that old data")
+
+
+def test_a_unit_with_no_place_says_why_rather_than_too_little_data() -> None:
+    from localstat.assessment.explain import position_phrase
+
+    waiting = position_phrase("not_assessed", {"listed_series": 6, "valued_series": 0})
+    assert "too little data" not in waiting
+    assert waiting == "Not placed: none of its 6 indicators has an approved value for the period assessed yet"

@@ -125,3 +125,40 @@ def test_a_run_is_stamped_on_the_reference_date_not_the_wall_clock(assessed) -> 
     assert run.started_at.date() == date(2019, 4, 30)
     assert run.finished_at.date() == date(2019, 4, 30)
     assert run.finished_at >= run.started_at
+
+
+def test_a_national_floor_target_is_the_standard_of_the_tier_record_before_its_deadline(assessed) -> None:
+    from localstat.framework import services as framework
+    from localstat.framework.choices import TargetKind
+
+    # given no standard, and a national floor of 90% due only in March 2020
+    psa = framework.create_psa(
+        code="DH-PSA9",
+        department=assessed.dh,
+        service=assessed.health,
+        objective="Faster A&E",
+        outcome="Patients are seen quickly.",
+        starts_on=date(2017, 4, 1),
+        ends_on=date(2020, 3, 31),
+        acting_user=assessed.ada,
+    )
+    target = framework.propose_psa_target(
+        psa=psa,
+        indicator=assessed.indicator,
+        kind=TargetKind.FLOOR,
+        level=90,
+        deadline=date(2020, 3, 1),
+        proposed_on=date(2017, 4, 1),
+        acting_user=assessed.ada,
+    )
+    framework.agree_target(target=target, on=date(2017, 4, 2), acting_user=assessed.ada)
+    framework.activate_target(target=target, on=date(2017, 4, 3), acting_user=assessed.ada)
+    run_assessment(acting_user=None)
+    # Bramley alternates 89.3% (April 2017) and 90.7%: it falls below the floor every other month
+    # from June 2017 (11 times, the last in February 2019), each time back within a month; Ashford
+    # starts below it and climbs past it without falling; Carlton and Denton stay above it.
+    north = TierAssessment.objects.get(is_current=True, organisation=assessed.north)
+    south = TierAssessment.objects.get(is_current=True, organisation=assessed.south)
+    assert (north.falls, north.recovered) == (11, 11)
+    assert north.evidence["not_recovered"] == north.evidence["recovery_pending"] == 0
+    assert (south.falls, south.recovered) == (0, 0)

@@ -131,3 +131,25 @@ def test_the_stored_position_evidence_keeps_each_shares_denominator(assessed, ru
     assert evidence["judged_national"] == 1
     assert evidence["judged_variation"] == 1
     assert evidence["judged_targets"] == 0
+
+
+def test_a_stale_series_shows_when_it_last_had_a_value_not_old_judgements_as_current(assessed, run) -> None:
+    from localstat.assessment.models import Judgement
+
+    # given U2's judgement marked stale: its latest value ten months before the period judged
+    u2 = Judgement.objects.get(is_current=True, organisation=assessed.u2)
+    u2.evidence = {**u2.evidence, "last_period": "2018-05-01", "stale": True, "periods_without_value": 10}
+    u2.value = None
+    u2.save()
+    html = _client(assessed.ada).get(reverse("organisation_performance", args=["U2"])).content.decode()
+    assert "No value since May 2018" in html
+    assert "Not judged now: its latest value is 10 periods old" in html
+    fresh = _client(assessed.ada).get(reverse("organisation_performance", args=["U1"])).content.decode()
+    assert "No value since" not in fresh
+
+
+def test_a_run_marks_each_series_stale_or_not_in_its_evidence(assessed, run) -> None:
+    from localstat.assessment.models import Judgement
+
+    evidence = Judgement.objects.get(is_current=True, organisation=assessed.u1).evidence
+    assert (evidence["stale"], evidence["periods_without_value"]) == (False, 0)

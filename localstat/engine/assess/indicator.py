@@ -140,16 +140,21 @@ def _standard(
     chunk: IndicatorChunk, spec: IndicatorSpec, lookup: TargetLookup, shared: Shared
 ) -> tuple[FloatArray, IntArray, int] | None:
     """Each unit's standard for the record of falls, the column it applies from, and the periods
-    a recovery may take (None when no unit has a standard)."""
+    a recovery may take (None when no unit has a standard).
+
+    A fall is a drop below the indicator's standard. Without a standard, a floor target (own or
+    national) is the minimum standard (seed 2.10) and applies at every period; an aspirational
+    target applies only from its deadline on."""
     units = len(chunk.units)
     if spec.standard is not None:
         return np.full(units, spec.standard), np.zeros(units, dtype=np.int64), shared.recovery_within
-    # Without a standard, a unit's target is its standard from the target's deadline on.
     threshold = lookup.level[:units]
     if np.isnan(threshold).all():
         return None
     periods = shared.period_physical[chunk.periods]
     start = np.searchsorted(periods, np.minimum(lookup.deadline[:units], periods[-1] + 1)).astype(np.int64)
+    if lookup.floor is not None:
+        start = np.where(lookup.floor[:units], 0, start).astype(np.int64)
     return threshold, start, shared.recovery_within
 
 
@@ -263,4 +268,5 @@ def _rows(lookup: TargetLookup, rows: slice) -> TargetLookup:
         deadline=lookup.deadline[rows],
         reached=lookup.reached[rows],
         scope=lookup.scope[rows],
+        floor=None if lookup.floor is None else lookup.floor[rows],
     )

@@ -90,12 +90,14 @@ TIER_COLUMNS: tuple[str, ...] = ("body", "parent", "service", *_SUMMARY, "units"
 
 
 #: Columns of :func:`judged_counts`, after ``level``, ``unit`` and ``service``.
-JUDGED_COLUMNS: tuple[str, ...] = tuple(_JUDGED)
+JUDGED_COLUMNS: tuple[str, ...] = (*_JUDGED, "listed_series", "valued_series")
 
 
 def judged_counts(series: pl.DataFrame) -> pl.DataFrame:
     """How many of each unit's (or body's) series in a service were judged on each column: the
     denominators of its shares, so that "2 of its 3 indicators with a target" can be said exactly.
+    ``listed_series`` counts every series and ``valued_series`` those with a value at the as-of
+    period, so that a unit with no place can say why (no value yet, or nothing to judge it on).
 
     >>> series = pl.DataFrame({"level": "unit", "unit": ["A", "A", "A"], "service": None,
     ...     "vs_national": ["better", None, "similar"], "vs_peers": None, "target_status": [None, "met", None],
@@ -103,15 +105,18 @@ def judged_counts(series: pl.DataFrame) -> pl.DataFrame:
     ...     schema_overrides={"service": pl.String, "vs_peers": pl.String, "vs_standard": pl.String,
     ...                       "variation": pl.String})
     >>> judged_counts(series).row(0)
-    ('unit', 'A', None, 2, 0, 1, 0, 3, 0)
+    ('unit', 'A', None, 2, 0, 1, 0, 3, 0, 3, 0)
     """
+    valued = pl.col("value").is_not_null().sum() if "value" in series.columns else pl.lit(0)
     return (
         series.group_by("level", "unit", "service", maintain_order=True)
         .agg(
             *[
                 pl.col(column).cast(pl.String).is_in(judged).sum().cast(pl.Int64).alias(name)
                 for name, (column, judged) in _JUDGED.items()
-            ]
+            ],
+            pl.len().cast(pl.Int64).alias("listed_series"),
+            valued.cast(pl.Int64).alias("valued_series"),
         )
         .with_columns(pl.col("level").cast(pl.String))
         .select("level", "unit", "service", *JUDGED_COLUMNS)

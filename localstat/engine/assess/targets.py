@@ -3,7 +3,9 @@
 A targets frame has one row per target: ``unit`` (blank: the national target, which applies to
 every row without a target of its own, intermediate-tier bodies and the national row included),
 ``indicator``, ``level`` (on the indicator's multiplied scale) and ``deadline``: the period
-(written like ``period``) from which the level must be met. A milestones frame gives the
+(written like ``period``) from which the level must be met; optionally ``floor`` (true for a floor
+target, the minimum every unit must keep to at all times, seed 2.10; false or absent for an
+aspirational one). A milestones frame gives the
 trajectory: ``unit`` (blank: the national target's), ``indicator``, ``period`` and ``level``; a
 milestone is in force from its period until the next. ``unit`` may name a front line unit or an
 intermediate-tier body.
@@ -46,13 +48,15 @@ class TargetLookup:
     """The target that applies to each row of a panel (units, then bodies, then the nation):
     ``level``, ``milestone`` in force (NaN: none), ``deadline`` (as a physical period;
     :data:`NO_DEADLINE` without a target), whether it is ``reached`` at the as-of period, and
-    ``scope`` (0 own, 1 national, -1 no target)."""
+    ``scope`` (0 own, 1 national, -1 no target), and whether it is a ``floor`` (a minimum
+    standard in force now, not only from its deadline; all false when not given)."""
 
     level: FloatArray
     milestone: FloatArray
     deadline: IntArray
     reached: BoolArray
     scope: IntArray
+    floor: BoolArray | None = None
 
 
 def _physical(periods: pl.Series) -> IntArray:
@@ -69,6 +73,7 @@ class _Rows:
     national: BoolArray
     period: IntArray
     level: FloatArray
+    floor: BoolArray
 
 
 def _owners(frame: pl.DataFrame, period: str, unit_codes: pl.Series, chain_codes: pl.Series) -> _Rows:
@@ -86,6 +91,11 @@ def _owners(frame: pl.DataFrame, period: str, unit_codes: pl.Series, chain_codes
         national=codes.is_null().to_numpy(),
         period=_physical(frame[period]),
         level=frame["level"].to_numpy().astype(np.float64),
+        floor=(
+            frame["floor"].fill_null(False).to_numpy().astype(np.bool_)
+            if "floor" in frame.columns
+            else np.zeros(frame.height, dtype=np.bool_)
+        ),
     )
 
 
@@ -103,6 +113,7 @@ class BoundTargets:
         level = np.full(rows, np.nan)
         deadline = np.full(rows, NO_DEADLINE, dtype=np.int64)
         scope = np.full(rows, -1, dtype=np.int64)
+        floor = np.zeros(rows, dtype=np.bool_)
         milestone = np.full(rows, np.nan)
         t = self.targets
         mine = t.indicator == indicator
@@ -111,15 +122,19 @@ class BoundTargets:
             if national.size:
                 level[:] = t.level[national[0]]
                 deadline[:] = t.period[national[0]]
+                floor[:] = t.floor[national[0]]
                 scope[:] = 1
             for row_of in _row_positions(units, bodies, t.unit[mine], t.body[mine]):
                 found = row_of >= 0
                 level[row_of[found]] = t.level[mine][found]
                 deadline[row_of[found]] = t.period[mine][found]
+                floor[row_of[found]] = t.floor[mine][found]
                 scope[row_of[found]] = 0
             milestone = self._milestones(indicator, units, bodies, as_of, scope, rows)
         reached = (scope >= 0) & (deadline <= as_of)
-        return TargetLookup(level=level, milestone=milestone, deadline=deadline, reached=reached, scope=scope)
+        return TargetLookup(
+            level=level, milestone=milestone, deadline=deadline, reached=reached, scope=scope, floor=floor
+        )
 
     def _milestones(
         self, indicator: str, units: IntArray, bodies: IntArray, as_of: int, scope: IntArray, rows: int
@@ -179,6 +194,24 @@ def _codes(frame: pl.DataFrame) -> pl.Series:
     return frame["unit"].cast(pl.String).str.strip_chars().replace("", None)
 
 
+def _floors(frame: pl.DataFrame) -> pl.Series:
+    """The optional ``floor`` column as booleans (true, yes or 1 for a floor target; blank: not)."""
+    if "floor" not in frame.columns:
+        return pl.Series("floor", [False] * frame.height, dtype=pl.Boolean)
+    column = frame["floor"]
+    if column.dtype == pl.Boolean:
+        return column.fill_null(False)
+    words = column.cast(pl.String).str.strip_chars().str.to_lowercase().fill_null("")
+    known = words.is_in(["true", "yes", "1", "false", "no", "0", ""])
+    check_rows(
+        (~known).to_numpy(),
+        "floor",
+        "must be true or false (yes or no, 1 or 0)",
+        column.cast(pl.String).to_numpy(),
+    )
+    return words.is_in(["true", "yes", "1"]).alias("floor")
+
+
 def _periods(frame: pl.DataFrame, column: str, dtype: pl.DataType) -> pl.Series:
     periods = normalise_periods(frame[column], column=column)
     if periods.dtype != dtype:
@@ -214,6 +247,7 @@ def read_targets(
         "indicator": pl.String,
         "level": pl.Float64,
         "deadline": period_dtype,
+        "floor": pl.Boolean,
     }
     milestone_schema: dict[str, Any] = {
         "unit": pl.String,
@@ -230,6 +264,7 @@ def read_targets(
                 "indicator": text_column(targets, "indicator").str.strip_chars(),
                 "level": float_column(targets, "level", allow_missing=False),
                 "deadline": _periods(targets, "deadline", period_dtype),
+                "floor": _floors(targets),
             }
         )
         _refuse_repeats(

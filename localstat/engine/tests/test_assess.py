@@ -306,3 +306,43 @@ def test_peer_groups_are_pooled_without_the_unit_itself():
     # A1's peers B1 and B2 pooled: (740 + 400)/2000
     assert row(ready.series, "A1")["peer_value"] == pytest.approx(57.0)
     assert row(ready.series, "A2")["peer_value"] is None
+
+
+def test_without_a_standard_a_floor_target_counts_falls_before_its_deadline_and_an_aspiration_does_not():
+    # Given an indicator with no standard, a national target of 60 due only at period 20, and a
+    # unit that dips below 60 at period 3 (back at 4) and at period 6 (back only at period 10)
+    series = {"U1": [70, 70, 50, 70, 70, 70, 70, 70, 70, 70], "U2": [70, 70, 70, 70, 70, 50, 50, 50, 50, 70]}
+    no_standard = pl.DataFrame({"indicator": ["SEEN"], "multiplier": [100]})
+    hierarchy = pl.DataFrame({"unit": ["U1", "U2"], "parent": "P"})
+
+    def record(floor: object) -> dict:
+        targets = pl.DataFrame({"unit": [""], "indicator": ["SEEN"], "level": [60.0], "deadline": [20]})
+        if floor is not None:
+            targets = targets.with_columns(floor=pl.lit(floor))
+        result = assess(
+            observations(series, 100), indicators=no_standard, hierarchy=hierarchy, targets=targets
+        )
+        return {
+            r["unit"]: (r["falls"], r["recovered"], r["not_recovered"], r["recovery_pending"])
+            for r in result.series.iter_rows(named=True)
+        }
+
+    floor = record(True)
+    # a floor is the minimum now (seed 2.10): both falls count, one recovered in time
+    assert floor["U1"] == (1, 1, 0, 0)
+    assert floor["U2"] == (1, 0, 1, 0)
+    assert floor["P"] == (2, 1, 1, 0)
+    # an aspirational target (or one not said to be a floor) is judged only from its deadline
+    assert record(False)["P"] == (0, 0, 0, 0)
+    assert record(None)["P"] == (0, 0, 0, 0)
+    assert record("yes")["P"] == (2, 1, 1, 0)
+
+
+def test_a_floor_that_is_not_true_or_false_is_refused():
+    from localstat.engine.schemas import DataError
+
+    targets = pl.DataFrame(
+        {"unit": [""], "indicator": ["SEEN"], "level": [60.0], "deadline": [20], "floor": ["maybe"]}
+    )
+    with pytest.raises(DataError, match="floor"):
+        assess(observations(), indicators=INDICATORS, targets=targets)
