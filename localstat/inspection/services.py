@@ -12,12 +12,12 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation
 from localstat.chain.selectors import links_current_on
+from localstat.core import clock
 from localstat.core.audit import record_event
 from localstat.core.clock import today
 from localstat.framework.models import Indicator
@@ -198,7 +198,7 @@ def record_inspection(
         plan=snapshot,
         rules=rules,
         synthetic=synthetic,
-        published_at=timezone.now() if publish else None,
+        published_at=clock.now() if publish else None,
         created_by=_person(acting_user),
     )
     Finding.objects.bulk_create(
@@ -230,7 +230,7 @@ def publish_inspection(*, inspection: Inspection, acting_user: Actor) -> Inspect
     locked = Inspection.objects.select_for_update().get(pk=inspection.pk)
     if locked.published_at is not None:
         raise InspectionError(f"{locked} was already published on {locked.published_at:%d %B %Y}.")
-    locked.published_at = timezone.now()
+    locked.published_at = clock.now()
     locked.save(update_fields=["published_at"])
     record_event(
         actor=acting_user,
@@ -548,7 +548,7 @@ def import_inspection_history(
             summary=past.summary.strip() or f"Loaded from {note}.",
             plan={},
             synthetic=synthetic,
-            published_at=timezone.now(),
+            published_at=clock.now(),
             created_by=_person(acting_user),
         )
         for past in inspections

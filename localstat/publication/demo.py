@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
 from localstat.chain.demo import DEMO_AREA
 from localstat.chain.models import Service
+from localstat.core import clock
 from localstat.demo.pipeline import DemoContext, DemoStep
 from localstat.publication.services import (
     freeze_release,
@@ -22,7 +22,7 @@ from localstat.publication.services import (
 
 def publish_demo(context: DemoContext) -> None:
     run = context.shared.get("assessment_run")
-    now = timezone.now()
+    now = clock.now()
     for service in Service.objects.filter(indicators__isnull=False).distinct().order_by("code"):
         release = schedule_release(
             service=service,
@@ -41,9 +41,13 @@ def publish_demo(context: DemoContext) -> None:
         return
     announced = schedule_release(
         service=health,
-        title="Performance to May 2019",
+        title="Monthly update: returns approved since release 1",
         publish_at=(now + timedelta(days=28)).replace(hour=9, minute=30, second=0, microsecond=0),
         run=run,
+        change_note=(
+            "Holds the values approved when it was frozen for pre-release access; returns approved "
+            "after that wait for the next release."
+        ),
         acting_user=None,
     )
     manager = get_user_model().objects.filter(username=f"manager.{DEMO_AREA}").first()

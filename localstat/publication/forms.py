@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from localstat.chain.models import Service
@@ -17,6 +19,17 @@ class ScheduleForm(forms.Form):
     change_note = forms.CharField(
         label="What changed (for a correction)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def __init__(self, *args: Any, services: list[Service] | None = None, **kwargs: Any) -> None:
+        """``services``: the ones the person may announce releases of (the others are not offered)."""
+        super().__init__(*args, **kwargs)
+        if services is not None:
+            field = self.fields["service"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = Service.objects.filter(pk__in=[s.pk for s in services]).order_by("name")
+            field.error_messages["invalid_choice"] = (
+                "You announce releases only of your own department's services."
+            )
 
 
 class GrantForm(forms.Form):

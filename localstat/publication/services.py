@@ -9,7 +9,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max
-from django.utils import timezone
 
 from localstat.assessment import analytics
 from localstat.assessment.choices import RunStatus
@@ -18,6 +17,7 @@ from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
+from localstat.core import clock
 from localstat.core.audit import record_event
 from localstat.framework.models import Indicator
 from localstat.publication import stamp
@@ -182,7 +182,7 @@ def freeze_release(*, release: Release, acting_user: Actor, now: datetime | None
     """Freeze a scheduled release before its publication time, so the named people with pre-release
     access can read exactly what will be published. Nothing is public until ``publish_release``."""
     authorise(acting_user, PUBLISH_RELEASE.code, chain_of(release.service))
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         release = (
             Release.objects.select_for_update(of=("self",))
@@ -239,7 +239,7 @@ def grant_pre_release_access(
 def publish_release(*, release: Release, acting_user: Actor, now: datetime | None = None) -> Release:
     """Publish a scheduled release at or after its announced time: freeze its values and judgements."""
     authorise(acting_user, PUBLISH_RELEASE.code, chain_of(release.service))
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         release = (
             Release.objects.select_for_update(of=("self",))

@@ -195,7 +195,10 @@ def _manageable(request: HttpRequest) -> list[Release]:
 def manage_releases(request: HttpRequest) -> HttpResponse:
     """Department analysts announce, freeze, open to named people and publish their chains' releases."""
     errors: list[str] = []
-    schedule_form = ScheduleForm(request.POST if request.POST.get("action") == "schedule" else None)
+    schedule_form = ScheduleForm(
+        request.POST if request.POST.get("action") == "schedule" else None,
+        services=selectors.publishable_services(request.user),
+    )
     grant_form = GrantForm(request.POST if request.POST.get("action") == "grant" else None)
     if request.method == "POST":
         action = request.POST.get("action", "")

@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from localstat.assessment.services import run_assessment
+from localstat.core.clock import set_reference_date
 from localstat.demo.pipeline import build_demo
 from localstat.publication.models import Release, ReleaseStatus
 
@@ -42,7 +43,9 @@ def test_the_demo_publishes_its_nhs_chain(db: None) -> None:
     # and Health's next release is announced, with pre-release access for the Q70 area's manager
     announced = Release.objects.get(service__code="health", status=ReleaseStatus.SCHEDULED)
     assert list(announced.pre_release_access.values_list("person__username", flat=True)) == ["manager.Q70"]
-    assert "Performance to May 2019" in Client().get("/releases/").content.decode()
+    assert "Monthly update: returns approved since release 1" in Client().get("/releases/").content.decode()
+    # announced on the demo's date (30 April 2019), for four weeks later
+    assert announced.publish_at.date() == date(2019, 5, 28)
     # frozen, so the named manager can read it before its time, and nobody else can
     manager = Client()
     manager.force_login(get_user_model().objects.get(username="manager.Q70"))
@@ -70,5 +73,9 @@ def test_release_schedule_freeze_grant_and_publish_from_the_command_line(assesse
         call_command("release", "freeze", "health")
     with pytest.raises(CommandError, match="is not a date and time"):
         call_command("release", "schedule", "--service", "health", "--title", "X", "--at", "soon")
+    # the database's date is 30 April 2019: not before its announced time
+    with pytest.raises(CommandError, match="may not be published earlier"):
+        call_command("release", "publish", "--release", "health/1")
+    set_reference_date(date(2019, 5, 3), reason="after the announced time")
     call_command("release", "publish", "--release", "health/1")
     assert Release.objects.get(service=assessed.health, number=1).status == ReleaseStatus.PUBLISHED

@@ -9,7 +9,9 @@ from django.test import Client
 from localstat.assessment.services import run_assessment
 from localstat.chain.access import NotPermitted
 from localstat.conftest import PASSWORD
+from localstat.core.clock import set_reference_date
 from localstat.core.models import AuditEvent
+from localstat.publication.forms import ScheduleForm
 from localstat.publication.models import ReleasedJudgement, ReleaseStatus
 from localstat.publication.services import (
     freeze_release,
@@ -126,6 +128,9 @@ def test_a_department_analyst_announces_freezes_grants_and_publishes_from_the_pa
     assert bad.status_code == 400
     assert with_context.health.releases.count() == 1
 
+    early = ada.post("/releases/manage/", {"action": "publish", "release": release.pk})
+    assert "may not be published earlier" in early.content.decode()  # the database's date is 30 April
+    set_reference_date(date(2019, 5, 3), reason="after the announced time")
     ada.post("/releases/manage/", {"action": "publish", "release": release.pk})
     release.refresh_from_db()
     assert release.status == ReleaseStatus.PUBLISHED
@@ -139,3 +144,13 @@ def test_people_who_may_not_publish_cannot_manage_releases(with_context, frozen)
         assert response.status_code in (400, 404)
     frozen.refresh_from_db()
     assert frozen.status == ReleaseStatus.SCHEDULED
+
+
+def test_the_announcement_form_offers_only_the_services_the_person_publishes(with_context):
+    data = {"service": "health", "title": "April 2019", "publish_at": "2019-05-02 09:30"}
+    theirs = ScheduleForm(data, services=[with_context.health])
+    assert theirs.is_valid()
+    others = ScheduleForm(data, services=[with_context.education])
+    assert not others.is_valid()
+    assert others.errors["service"] == ["You announce releases only of your own department's services."]
+    assert [s.code for s in others.fields["service"].queryset] == ["education"]

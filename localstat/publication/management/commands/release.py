@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from localstat.chain.models import Service
+from localstat.core import clock
 from localstat.publication.models import Release
 from localstat.publication.services import (
     freeze_release,
@@ -136,7 +137,7 @@ class Command(BaseCommand):
             missing = set(options["services"]) - set(services.values_list("code", flat=True))
             if missing:
                 raise CommandError(f"No service {', '.join(sorted(missing))}.")
-        now: datetime = timezone.now()
+        now: datetime = clock.now()
         published = 0
         for service in services:
             if not service.indicators.exists():
