@@ -18,6 +18,7 @@ from localstat.assessment.selectors import versions_for
 from localstat.chain.access import permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.framework.models import Indicator, IndicatorVersion
+from localstat.framework.periods import period_containing
 from localstat.publication.charts import chart_key
 from localstat.publication.models import (
     PreReleaseAccess,
@@ -64,6 +65,17 @@ def published_units(query: str = "") -> QuerySet[Organisation]:
     if query:
         found = found.filter(Q(code__icontains=query) | Q(name__icontains=query) | Q(town__icontains=query))
     return found.order_by("name", "code")
+
+
+def period_words(periodicity: str, start: date) -> str:
+    """A period as a person says it: "March 2019", "Week beginning 3 September 2018", "2018/19".
+
+    >>> period_words("week", date(2018, 9, 3)), period_words("month", date(2019, 3, 1))
+    ('Week beginning 3 September 2018', 'March 2019')
+    """
+    if periodicity == "half_term":  # its name is in the school's calendar; its first day says which
+        return f"Half-term from {start.day} {start:%B %Y}"
+    return period_containing(periodicity, start).label
 
 
 def _chart_key(judgement: ReleasedJudgement) -> str:
@@ -201,9 +213,16 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                     "chart": chart.replace("<svg", '<svg aria-hidden="true" focusable="false"', 1)
                     if chart and values.height
                     else "",
-                    "values": [(period, fmt(value)) for period, value in values.iter_rows()],
+                    "period": period_words(version.periodicity, judgement.period),
+                    "values": [
+                        (period_words(version.periodicity, period), fmt(value))
+                        for period, value in values.iter_rows()
+                    ],
                     # When the judged period has no approved value yet, the newest one there is.
-                    "latest": (values["period"][-1], fmt(values["value"][-1]))
+                    "latest": (
+                        period_words(version.periodicity, values["period"][-1]),
+                        fmt(values["value"][-1]),
+                    )
                     if judgement.value is None and values.height
                     else None,
                 }
