@@ -9,11 +9,10 @@ from localstat.chain.choices import UnitType
 from localstat.chain.models import Organisation
 from localstat.framework import selectors
 from localstat.framework.charts import burden_by_body_svg, burden_over_time_svg
-from localstat.framework.demo.register import ILLUSTRATIVE_NOTE
 from localstat.framework.reports import FORMATS
 from localstat.framework.reports import render as render_report
 from localstat.framework.selectors.burden import BurdenPoint, BurdenReport
-from localstat.framework.views.common import as_of_from
+from localstat.framework.views.common import as_of_from, illustrative_note
 
 
 def _respond(
@@ -44,7 +43,9 @@ def _respond(
             "points": points,
             "as_of_error": as_of_error,
             "as_of_text": request.GET.get("as_of", "").strip() or str(context["as_of"]),
-            "illustrative_note": ILLUSTRATIVE_NOTE if report is not None and report.illustrative else "",
+            "illustrative_note": illustrative_note(report.controls, total=report.total)
+            if report is not None
+            else "",
         },
         status=400 if as_of_error else 200,
     )

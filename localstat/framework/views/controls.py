@@ -13,11 +13,10 @@ from localstat.chain.models import Organisation
 from localstat.core.clock import today
 from localstat.framework import selectors, services
 from localstat.framework.csvfiles import CONTROL_COLUMNS, control_record, write_csv
-from localstat.framework.demo.register import ILLUSTRATIVE_NOTE
 from localstat.framework.errors import CsvImportError, FrameworkError
 from localstat.framework.forms import RemoveControlForm, UploadForm
 from localstat.framework.models import Control
-from localstat.framework.views.common import as_of_from
+from localstat.framework.views.common import as_of_from, illustrative_note
 
 
 def controls_register(request: HttpRequest) -> HttpResponse:
@@ -55,7 +54,7 @@ def controls_register(request: HttpRequest) -> HttpResponse:
             "in_force": selectors.controls_in_force(as_of)
             .filter(**({"issuing_body": body} if body else {}))
             .count(),
-            "illustrative_note": ILLUSTRATIVE_NOTE if any(c.illustrative for c in page) else "",
+            "illustrative_note": illustrative_note(page),
             "managed": managed if request.user.is_authenticated else set(),
         },
         status=400 if as_of_error else 200,

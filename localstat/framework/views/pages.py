@@ -9,15 +9,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from localstat.chain.access import can, permitted_organisations, roles_of
-from localstat.chain.choices import ChainRole, Role
+from localstat.chain.choices import ChainRole, Role, UnitType
 from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on, units_managed_by
 from localstat.core.clock import today
 from localstat.framework import selectors
 from localstat.framework.choices import TargetScope, TargetStatus
-from localstat.framework.demo.register import ILLUSTRATIVE_NOTE
 from localstat.framework.models import PSA, IndicatorEquivalence, IndicatorVersion
-from localstat.framework.views.common import organisation_in_role
+from localstat.framework.views.common import illustrative_note, illustrative_reaching, organisation_in_role
 
 #: Which of a person's roles leads to which framework page.
 PAGE_OF_ROLE = {
@@ -27,6 +26,15 @@ PAGE_OF_ROLE = {
     Role.UNIT_SUBMITTER: "framework:unit",
     Role.UNIT_MANAGER: "framework:unit",
 }
+
+
+def in_a_sentence(label: str) -> str:
+    """A choice's label inside a sentence: "Basic command unit" becomes "basic command unit", "NHS provider" stays.
+
+    >>> in_a_sentence("Basic command unit"), in_a_sentence("NHS provider")
+    ('basic command unit', 'NHS provider')
+    """
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -47,10 +55,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "departments": departments.order_by("code"),
             "psas": selectors.psas_with_targets(request.user),
             "standards": selectors.standards(),
-            "unit_types": Organisation.objects.exclude(unit_type="")
-            .values_list("unit_type", flat=True)
-            .distinct()
-            .order_by("unit_type"),
+            "unit_types": [
+                (code, in_a_sentence(UnitType(code).label))
+                for code in Organisation.objects.exclude(unit_type="")
+                .values_list("unit_type", flat=True)
+                .distinct()
+                .order_by("unit_type")
+            ],
         },
     )
 
@@ -123,7 +134,9 @@ def department(request: HttpRequest, code: str) -> HttpResponse:
             "standards": selectors.standards().filter(indicator__owner=organisation),
             "totals": totals,
             "summary": summary,
-            "illustrative_note": ILLUSTRATIVE_NOTE if any(t.illustrative for t in totals) else "",
+            "illustrative_note": illustrative_note(
+                illustrative_reaching([t.unit for t in totals if t.illustrative], as_of)
+            ),
             "can_import": can(request.user, "framework.propose_target", organisation),
         },
     )
@@ -165,7 +178,9 @@ def manager(request: HttpRequest, code: str) -> HttpResponse:
             "unit_count": unit_count,
             "unit_targets": selectors.targets_on_units(units, request.user),
             "totals": totals,
-            "illustrative_note": ILLUSTRATIVE_NOTE if any(t.illustrative for t in totals) else "",
+            "illustrative_note": illustrative_note(
+                illustrative_reaching([t.unit for t in totals if t.illustrative], as_of)
+            ),
         },
     )
 
@@ -188,7 +203,7 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
             "targets": selectors.unit_targets(organisation, request.user),
             "exemptions": selectors.exemptions_of_unit(organisation, as_of),
             "report": report,
-            "illustrative_note": ILLUSTRATIVE_NOTE if report.illustrative else "",
+            "illustrative_note": illustrative_note(report.controls, total=report.total),
         },
     )
 
