@@ -24,6 +24,7 @@ from localstat.framework.models import Indicator
 from localstat.returns.choices import ReturnStatus
 from localstat.returns.models import Return
 from localstat.review.choices import ItemKind, Scope
+from localstat.review.staleness import is_stale
 
 #: Reading order within a scope: the sharpest exceptions first, successes last.
 KIND_ORDER = {kind: n for n, kind in enumerate(ItemKind.values)}
@@ -48,9 +49,18 @@ def _wording(judgement: Judgement, version: Any) -> Wording:
     return Wording(format_value=version.format_value, periodicity=version.periodicity)
 
 
+def _latest_period(judgement: Judgement) -> date | None:
+    """The period of the series' latest value: the evidence's last period, else the period judged."""
+    last = (judgement.evidence or {}).get("last_period")
+    if last:
+        return date.fromisoformat(str(last))
+    return judgement.period if judgement.value is not None else None
+
+
 def _judgement_items(judgements: list[Judgement], host_id: int, body_id: int) -> list[ItemSpec]:
     versions = versions_for(judgements)
     items: list[ItemSpec] = []
+    late: dict[int | None, list[tuple[Judgement, date | None]]] = {}
     for j in judgements:
         version = versions[j.pk]
         fmt = version.format_value
@@ -58,6 +68,11 @@ def _judgement_items(judgements: list[Judgement], host_id: int, body_id: int) ->
         if j.organisation_id == body_id:
             who = f"{who} as a whole"
         scope = Scope.HOST if j.organisation_id == host_id else Scope.BODY
+        latest = _latest_period(j)
+        if is_stale(version.periodicity, latest, j.period):
+            # Its old values are not this period's performance, nor good practice: missing or late data.
+            late.setdefault(j.organisation_id, []).append((j, latest))
+            continue
         name = j.indicator.name
         evidence = {
             "judgement_id": j.pk,
@@ -129,6 +144,45 @@ def _judgement_items(judgements: list[Judgement], host_id: int, body_id: int) ->
             )
         elif j.assurance == "consistent_pass":
             add(ItemKind.SUCCESS, f"{who}: {name} will consistently meet its target.", sentence)
+    return items + _late_data_items(late, host_id, body_id)
+
+
+def _late_data_items(
+    late: dict[int | None, list[tuple[Judgement, date | None]]], host_id: int, body_id: int
+) -> list[ItemSpec]:
+    """One item per unit whose series have no value recent enough to judge as current performance."""
+    items = []
+    for organisation_id, found in late.items():
+        organisation = found[0][0].organisation
+        who = organisation.display_name if organisation_id else "England"
+        if organisation_id == body_id:
+            who = f"{who} as a whole"
+        known = [latest for _, latest in found if latest is not None]
+        newest = max(known) if known else None
+        current = max(j.period for j, _ in found)
+        names = "; ".join(j.indicator.name for j, _ in found)
+        since = f"no approved value since {newest:%B %Y}" if newest else "no approved value"
+        items.append(
+            ItemSpec(
+                key=f"{ItemKind.LATE_DATA}:{organisation_id}:",
+                scope=Scope.HOST if organisation_id == host_id else Scope.BODY,
+                kind=ItemKind.LATE_DATA,
+                organisation_id=organisation_id,  # type: ignore[arg-type]
+                indicator_id=None,
+                headline=(
+                    f"{who}: {since} on {len(found)} indicator{'s' if len(found) != 1 else ''} judged for "
+                    f"{current:%B %Y}, so its performance is not known."
+                ),
+                detail=f"Missing or late: {names}. Older values are not shown as current performance.",
+                evidence={
+                    "judgement_ids": [j.pk for j, _ in found],
+                    "indicators": [j.indicator.code for j, _ in found],
+                    "latest_periods": [str(latest) if latest else None for _, latest in found],
+                    "period": str(current),
+                },
+                sort_name=organisation.code if organisation_id else "",
+            )
+        )
     return items
 
 
@@ -233,7 +287,12 @@ def _trajectory_items(units: dict[int, Organisation], host_id: int, as_of: date)
                 if indicator
                 else (lambda v: "–" if v is None else f"{v:.1f}")
             )
+            if status.period is not None and is_stale(
+                versions[status.indicator].periodicity if indicator else "month", status.period, as_of
+            ):
+                continue  # a value this old is late data, not this period's standing
             words = "off track" if status.status == "off_track" else "at risk"
+            when = f" in {status.period:%B %Y}" if status.period else ""
             items.append(
                 ItemSpec(
                     key=f"{ItemKind.OFF_TRAJECTORY}:{unit.pk}:target:{status.target_id}",
@@ -243,8 +302,8 @@ def _trajectory_items(units: dict[int, Organisation], host_id: int, as_of: date)
                     indicator_id=indicator.pk if indicator else None,
                     headline=(
                         f"{unit.display_name}: {indicator.name if indicator else status.indicator} is {words} "
-                        f"against the trajectory of target {status.reference} ({fmt(status.value)} against a "
-                        f"milestone of {fmt(status.milestone)})."
+                        f"against the trajectory of target {status.reference}{when} ({fmt(status.value)} against "
+                        f"that period's milestone of {fmt(status.milestone)})."
                     ),
                     evidence={
                         "target_id": status.target_id,

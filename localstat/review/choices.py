@@ -46,6 +46,7 @@ class ItemKind(models.TextChoices):
     OFF_TRAJECTORY = "off_trajectory", "Target off trajectory"
     PEER_OUTLIER = "peer_outlier", "Significant outlier against peers"
     OVERDUE_RETURN = "overdue_return", "Overdue return"
+    LATE_DATA = "late_data", "Missing or late data"
     OPEN_INTERVENTION = "open_intervention", "Open intervention"
     SUCCESS = "success", "Success to recognise"
 

@@ -24,6 +24,7 @@ from localstat.returns.models import Observation
 from localstat.review.choices import ItemKind, Scope
 from localstat.review.models import Briefing, BriefingItem, Meeting
 from localstat.review.selectors import agenda_for
+from localstat.review.staleness import is_stale
 
 #: At most this many charts in a briefing: the host's and the body's own exceptions come first.
 MAX_CHARTS = 6
@@ -125,6 +126,7 @@ class DisplayTile:
     trend: str
     concern: bool
     improvement: bool
+    stale: bool = False
 
 
 def display_context(meeting: Meeting | None, cycle: Any) -> dict[str, Any]:
@@ -166,6 +168,8 @@ def display_context(meeting: Meeting | None, cycle: Any) -> dict[str, Any]:
         )
     }
     versions = {i.pk: assessment.version_of(i, today()) for i in indicators}
+    # The period the run judged the body for: a unit whose latest value is far older is late, not current.
+    current = {j.indicator_id: j.period for j in tier}
     rows = []
     for indicator in indicators:
         version = versions[indicator.pk]
@@ -173,6 +177,21 @@ def display_context(meeting: Meeting | None, cycle: Any) -> dict[str, Any]:
         for unit in units:
             found = values.get((unit.pk, indicator.pk))
             judgement = judgements.get((unit.pk, indicator.pk))
+            if found is not None and is_stale(version.periodicity, found[1], current.get(indicator.pk)):
+                tiles.append(
+                    DisplayTile(
+                        organisation=unit,
+                        indicator=indicator,
+                        value="No recent data",
+                        period=found[1],
+                        variation="",
+                        trend="",
+                        concern=False,
+                        improvement=False,
+                        stale=True,
+                    )
+                )
+                continue
             number = None
             if found is not None:
                 row = found[0]

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from localstat.chain.access import permitted_organisations
 from localstat.review.choices import CADENCE_DAYS, ActionStatus, Cadence, ItemKind, MeetingStatus
@@ -282,13 +283,18 @@ class Movement:
     before: str
     after_period: date | None
     after: str
-    change: str  # "better", "worse", "no change" or "no newer data"
+    change: str  # "better", "worse", "higher", "lower", "no change", "corrected" or "no newer data"
 
 
 def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Movement]]:
-    """For each held meeting, each indicator's value at the last period before it and the newest value.
+    """For each held meeting, each indicator's value the meeting could have seen and the newest since.
 
-    Two queries: the unit's judged indicators with their definitions, and its approved values.
+    "Before" is the latest period that had ended before the meeting day and been approved by it (on
+    the day at the latest), at the revision approved by then: a value approved afterwards (even for a period that ended
+    before the meeting) is not what the meeting saw. An approval recorded after the database's
+    reference date (history loaded when a demo database was built) is dated by the return's receipt.
+    "Newest" is the current approved value of the latest period. Three queries: the unit's judged
+    indicators, their definitions and every approved revision of its values.
     """
     from localstat.assessment.models import Judgement
     from localstat.assessment.selectors import version_of
@@ -304,35 +310,51 @@ def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Moveme
         .select_related("indicator")
         .order_by("indicator__code")
     ]
-    versions = {i.pk: version_of(i, today()) for i in indicators}
-    series: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    for indicator_id, period, numerator, denominator in (
-        Observation.objects.filter(approved_current=True, unit=unit, indicator_id__in=list(versions))
-        .order_by("period_start")
-        .values_list("indicator_id", "period_start", "numerator", "denominator")
+    as_of = today()
+    versions = {i.pk: version_of(i, as_of) for i in indicators}
+    # (period, end, approved on, value, current) for every approved revision, oldest revision first.
+    revisions: dict[int, list[tuple[date, date, date, float, bool]]] = defaultdict(list)
+    for indicator_id, period, end, numerator, denominator, approved_at, received_on, current in (
+        Observation.objects.filter(approved_at__isnull=False, unit=unit, indicator_id__in=list(versions))
+        .order_by("period_start", "revision")
+        .values_list(
+            "indicator_id",
+            "period_start",
+            "return_record__period_end",
+            "numerator",
+            "denominator",
+            "approved_at",
+            "return_record__received_on",
+            "approved_current",
+        )
     ):
         version = versions[indicator_id]
         if version.statistic == "count" or not denominator:
             value = numerator
         else:
             value = numerator / denominator * float(version.multiplier)
-        series[indicator_id].append((period, value))
+        approved_on = timezone.localtime(approved_at).date()
+        if approved_on > as_of and received_on is not None:
+            approved_on = received_on  # approved when the database was built: dated by its receipt
+        revisions[indicator_id].append((period, end, approved_on, value, current))
     found: dict[int, list[Movement]] = {}
     for meeting in held:
+        day = meeting.held_on
         rows = []
         for indicator in indicators:
-            points = series.get(indicator.pk, [])
+            points = revisions.get(indicator.pk, [])
             version = versions[indicator.pk]
-            before = [p for p in points if p[0] < meeting.held_on.replace(day=1)]  # type: ignore[union-attr]
-            if not before:
+            seen = [p for p in points if p[1] < day and p[2] <= day]  # type: ignore[operator]
+            newest = [p for p in points if p[4]]
+            if not seen or not newest:
                 continue
-            last_before, newest = before[-1], points[-1]
-            if newest[0] == last_before[0]:
-                change = "no newer data"
-            elif round(newest[1], 6) == round(last_before[1], 6):
+            last_before, last = seen[-1], newest[-1]
+            if last[0] == last_before[0]:
+                change = "no newer data" if round(last[3], 6) == round(last_before[3], 6) else "corrected"
+            elif round(last[3], 6) == round(last_before[3], 6):
                 change = "no change"
             else:
-                higher = newest[1] > last_before[1]
+                higher = last[3] > last_before[3]
                 polarity = getattr(version, "polarity", "higher")
                 if polarity == "neutral":
                     change = "higher" if higher else "lower"
@@ -342,9 +364,9 @@ def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Moveme
                 Movement(
                     indicator=indicator,
                     before_period=last_before[0],
-                    before=version.format_value(last_before[1]),
-                    after_period=newest[0],
-                    after=version.format_value(newest[1]),
+                    before=version.format_value(last_before[3]),
+                    after_period=last[0],
+                    after=version.format_value(last[3]),
                     change=change,
                 )
             )

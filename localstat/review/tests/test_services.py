@@ -256,11 +256,11 @@ def test_the_briefing_names_an_agreed_target_off_its_trajectory(reviewed) -> Non
     agree_target(target=target, on=date(2019, 1, 20), acting_user=None)
     # when the briefing is generated
     briefing = services.generate_briefing(meeting=reviewed.first, acting_user=None)
-    # then it is an exception for the body, naming the target and the milestone
+    # then it is an exception for the body, naming the target, the period and that period's milestone
     found = briefing.items.filter(kind=ItemKind.OFF_TRAJECTORY, organisation=reviewed.u2)
     assert [i.headline for i in found] == [
         f"Bramley Hospital: A&E: seen within 4 hours is off track against the trajectory of target "
-        f"{target.reference} (90.7% against a milestone of 94.0%)."
+        f"{target.reference} in March 2019 (90.7% against that period's milestone of 94.0%)."
     ]
 
 
