@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from localstat.assessment.selectors import latest_run
 from localstat.chain.access import Actor, NotPermitted, authorise
@@ -21,7 +20,7 @@ from localstat.chain.choices import ChainRole, Role
 from localstat.chain.models import Membership, Organisation, Service
 from localstat.chain.selectors import links_current_on
 from localstat.core.audit import record_event
-from localstat.core.clock import today
+from localstat.core.clock import now, today
 from localstat.returns.models import Collection
 from localstat.returns.services import PERIOD_DAYS
 from localstat.review import notifications
@@ -226,7 +225,7 @@ def generate_briefing(*, meeting: Meeting, as_of: date | None = None, acting_use
     else:
         briefing = Briefing(meeting=meeting, as_of=as_of)
     briefing.run = latest_run()
-    briefing.generated_at = timezone.now()
+    briefing.generated_at = now()
     briefing.generated_by = acting_user if acting_user is not None and acting_user.is_authenticated else None  # type: ignore[assignment]
     briefing.save()
     specs = briefing_items(body=cycle.body, units=list(cycle.units.all()), host=meeting.host, as_of=as_of)
@@ -288,7 +287,7 @@ def mark_probes(
             "data): nothing was saved. Reload the briefing and mark them again."
         )
     marked_by = acting_user if acting_user is not None and acting_user.is_authenticated else None
-    now = timezone.now()
+    marked_at = now()
     changed = []
     for key, (probe, note) in marks.items():
         item = items[key]
@@ -296,7 +295,7 @@ def mark_probes(
             continue
         item.probe, item.probe_note = bool(probe), note.strip()
         item.marked_by = marked_by  # type: ignore[assignment]
-        item.marked_at = now
+        item.marked_at = marked_at
         changed.append(item)
     BriefingItem.objects.bulk_update(changed, ["probe", "probe_note", "marked_by", "marked_at"])
     for item in changed:
@@ -328,7 +327,7 @@ def issue_briefing(*, briefing: Briefing, note: str = "", acting_user: Actor) ->
     meeting = briefing.meeting
     _check_challenger(meeting.cycle, acting_user)
     _draft(meeting)
-    briefing.issued_at = timezone.now()
+    briefing.issued_at = now()
     briefing.issued_by = acting_user if acting_user is not None and acting_user.is_authenticated else None  # type: ignore[assignment]
     briefing.challenger_note = note.strip()
     briefing.save(update_fields=["issued_at", "issued_by", "challenger_note"])

@@ -12,12 +12,11 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
 from localstat.chain.access import Actor, authorise
 from localstat.chain.models import Membership, Organisation
 from localstat.core.audit import record_event
-from localstat.core.clock import today
+from localstat.core.clock import now, today
 from localstat.review import notifications
 from localstat.review.choices import (
     ActionStatus,
@@ -288,7 +287,7 @@ def issue_follow_up(*, meeting: Meeting, at: datetime | None = None, acting_user
         raise ReviewError(
             f"The follow-up note for {meeting} was issued on {meeting.follow_up_issued_at:%d %B %Y}."
         )
-    meeting.follow_up_issued_at = at or timezone.now()
+    meeting.follow_up_issued_at = at or now()
     meeting.follow_up_issued_by = _person(acting_user)
     meeting.save(update_fields=["follow_up_issued_at", "follow_up_issued_by", "updated_at"])
     actions = list(meeting.actions.select_related("owner", "organisation"))
