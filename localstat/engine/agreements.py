@@ -298,7 +298,8 @@ def reward_earned(frame: pl.DataFrame, formula: RewardFormula | None = None) -> 
     """The reward each stretch target earned: :data:`REWARD_COLUMNS`, one row per target.
 
     ``frame``: ``target, no_stretch, stretch, achieved, share`` (``share`` in money, or any unit;
-    ``achieved`` null when there is no value yet, which earns nothing and says so). The stretch must
+    ``achieved`` null when there is no value yet, which earns nothing and says so; a share of 0 is a
+    target outside the reward grant, and its reason says so whatever it achieved). The stretch must
     differ from the no-stretch level; the direction of improvement is the sign of
     ``stretch − no_stretch``, so lower-is-better targets need no flag.
 
@@ -327,14 +328,16 @@ def reward_earned(frame: pl.DataFrame, formula: RewardFormula | None = None) -> 
     counted = np.where(np.isnan(achieved), 0.0, counted)
     earned = share * counted
     reason = [
-        "No approved value yet: nothing earned."
+        "Outside the reward grant (no share of it): nothing earned."
+        if s == 0
+        else "No approved value yet: nothing earned."
         if np.isnan(f)
         else (
             f"{f:.1%} of the stretch, below the {formula.threshold:.0%} threshold: nothing earned."
             if f < formula.threshold
             else f"{f:.1%} of the stretch, counted as {c:.1%}."
         )
-        for f, c in zip(fraction, counted, strict=True)
+        for f, c, s in zip(fraction, counted, share, strict=True)
     ]
     return pl.DataFrame(
         {

@@ -175,6 +175,23 @@ def test_the_reward_counts_the_stretch_achieved_with_a_sixty_percent_floor_and_a
     assert out["stretch_fraction"][5] is None
 
 
+def test_a_target_outside_the_reward_grant_says_so_rather_than_blaming_the_threshold() -> None:
+    # Given a target with no share of the grant that achieved 20% of its stretch, and one that achieved it all
+    frame = pl.DataFrame(
+        {
+            "target": ["planning", "planning-met"],
+            "no_stretch": [50.0, 50],
+            "stretch": [60.0, 60],
+            "achieved": [52.0, 60],
+            "share": [0.0, 0.0],
+        }
+    )
+    out = reward_earned(frame)
+    # Then both earn nothing, and the reason is the grant, not the 60% threshold
+    assert out["earned"].to_list() == [0.0, 0.0]
+    assert out["reason"].to_list() == ["Outside the reward grant (no share of it): nothing earned."] * 2
+
+
 def test_the_reward_formula_is_configurable_and_says_what_it_is() -> None:
     formula = RewardFormula(threshold=0.5, cap=1.2)
     frame = pl.DataFrame(
