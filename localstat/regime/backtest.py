@@ -11,8 +11,11 @@ happened 3 and 6 periods after each trigger. Nothing is written.
 from __future__ import annotations
 
 import calendar
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import polars as pl
 
@@ -25,6 +28,7 @@ from localstat.engine.assess import assess
 from localstat.engine.regime import RuleSet, evaluate_rules, trigger_outcomes
 from localstat.regime import frames
 from localstat.regime.errors import RegimeError
+from localstat.regime.models import KeptBacktest
 from localstat.regime.models import RuleSet as RuleSetRecord
 from localstat.regime.services import check_rules_for
 
@@ -238,3 +242,99 @@ def backtest_rules(
     )
     payments = pl.concat(paid) if paid else pl.DataFrame()
     return Backtest(rules=rules, months=months, outcomes=outcomes, payments=payments)
+
+
+#: Triggers a page lists, newest first.
+PAGE_TRIGGERS = 200
+_DATA_SQL = """
+    SELECT count(*), max(o.id), max(o.approved_at)
+    FROM returns_observation o
+    JOIN framework_indicator i ON i.id = o.indicator_id
+    WHERE i.service_id = %s AND o.approved_at IS NOT NULL
+"""
+
+
+def _data_now(service: Service) -> str:
+    """What the replay reads, in a few numbers: the newest complete assessment run and the service's
+    approved observations (how many, the newest, the latest approval). Any new data changes it."""
+    from django.db import connection
+
+    run = frames.run_for(date.max)
+    with connection.cursor() as cursor:
+        cursor.execute(_DATA_SQL, [service.pk])
+        count, newest, approved = cursor.fetchone()
+    return f"run {run.pk if run else '-'}; {count} observations, newest {newest}, approved {approved}"
+
+
+def _tables(result: Backtest) -> dict[str, Any]:
+    triggers = result.outcomes.sort("as_of", descending=True).head(PAGE_TRIGGERS)
+    return {
+        "months": result.months,
+        "summary": result.summary().to_dicts(),
+        "payments": result.payment_totals().to_dicts(),
+        "triggers": triggers.to_dicts(),
+        "count": result.outcomes.height,
+        "dates": [name for name, kind in triggers.schema.items() if kind == pl.Date],
+    }
+
+
+def _read_tables(tables: dict[str, Any]) -> dict[str, Any]:
+    """The tables as kept (JSON) with their dates as dates again."""
+    dates = tables.get("dates", [])
+    return {
+        **tables,
+        "months": [date.fromisoformat(m) for m in tables["months"]],
+        "triggers": [
+            {k: date.fromisoformat(v) if k in dates and v else v for k, v in row.items()}
+            for row in tables["triggers"]
+        ],
+    }
+
+
+def kept_backtest(
+    *,
+    rules: RuleSet,
+    operator: Organisation,
+    service: Service,
+    date_from: date,
+    date_to: date,
+    acting_user: Actor,
+) -> dict[str, Any]:
+    """A backtest's tables for a page, computed once per rule set, window and state of the data and
+    kept: a second look at the same rules over the same window, with no new data, reads the kept
+    tables instead of replaying every month again. Authorised every time."""
+    authorise(acting_user, "regime.manage_rules", [operator])
+    check_rules_for(rules, operator=operator, service=service)
+    data = _data_now(service)
+    written = json.dumps(
+        [rules.as_record(), operator.pk, service.pk, date_from.isoformat(), date_to.isoformat(), data],
+        sort_keys=True,
+    )
+    key = hashlib.sha256(written.encode()).hexdigest()
+    kept = KeptBacktest.objects.filter(key=key).values_list("tables", flat=True).first()
+    if kept is not None:
+        return _read_tables(kept)
+    tables = _tables(
+        backtest_rules(
+            rules=rules,
+            operator=operator,
+            service=service,
+            date_from=date_from,
+            date_to=date_to,
+            acting_user=acting_user,
+        )
+    )
+    # What was kept on older data will never be read again.
+    KeptBacktest.objects.filter(operator=operator, service=service).exclude(data=data).delete()
+    KeptBacktest.objects.get_or_create(
+        key=key,
+        defaults={
+            "operator": operator,
+            "service": service,
+            "date_from": date_from,
+            "date_to": date_to,
+            "data": data,
+            "tables": tables,
+        },
+    )
+    return tables

@@ -3,7 +3,8 @@
 
 - The rules are published at the end of September 2018. The demo then replays October 2018 to March
   2019 month by month: an assessment run at each month end and ``evaluate_regimes`` on it, as the daily
-  tick would have done. Area Q70's manager (the demo's ``manager.Q70``) decides the intervention ladder
+  tick would have done, with the database's reference date set to that month end, so each decision is
+  recorded on the day it was made in the story (the build's date, 30 April 2019, is put back after). Area Q70's manager (the demo's ``manager.Q70``) decides the intervention ladder
   for Q70's providers each month as a manager would: opens the proposed challenges, confirms the
   escalations and closings, and once keeps a provider at its level with a reason. Providers left
   uncorrected long enough reach the Department by exception.
@@ -20,6 +21,8 @@ support them. The decisions are the demo's, and their reasons say so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import polars as pl
@@ -27,6 +30,8 @@ from django.contrib.auth import get_user_model
 
 from localstat.assessment.services import run_assessment
 from localstat.chain.models import ChainLink, Organisation, Service
+from localstat.core.clock import set_reference_date
+from localstat.core.models import ReferenceDate
 from localstat.demo.pipeline import DemoContext, DemoStep
 from localstat.regime.backtest import backtest_rules
 from localstat.regime.choices import Decision, ProposalKind
@@ -134,20 +139,36 @@ def _decide_consequences(published: RuleSet, analyst: object, decided: dict[str,
             decided["confirmed"] += 1
 
 
+@contextmanager
+def living_on(day: date) -> Iterator[None]:
+    """The database's reference date is ``day`` while the demo lives through it, so what people
+    decide then is recorded on that day (clock.now()); the build's own date is put back after."""
+    build = ReferenceDate.objects.first()
+    set_reference_date(day, reason=f"localstat demo: replaying {day:%B %Y}")
+    try:
+        yield
+    finally:
+        if build is None:
+            ReferenceDate.objects.all().delete()
+        else:
+            set_reference_date(build.as_of, reason=build.reason)
+
+
 def regime_demo(context: DemoContext) -> None:
     users = get_user_model().objects
     analyst = users.filter(username="analyst").first()
     manager = users.filter(username=f"manager.{DEMO_AREA}").first()
     department = Organisation.objects.get(code="DH")
     health = Service.objects.get(code="health")
-    draft = draft_rule_set(
-        operator=department,
-        service=health,
-        source=RULES_EXAMPLE.read_text(),
-        notes="LocalStat's published default rules for health (docs/examples/regime-rules.yaml).",
-        acting_user=analyst,
-    )
-    published = publish_rule_set(rule_set=draft, on=PUBLISHED_ON, acting_user=analyst)
+    with living_on(PUBLISHED_ON):
+        draft = draft_rule_set(
+            operator=department,
+            service=health,
+            source=RULES_EXAMPLE.read_text(),
+            notes="LocalStat's published default rules for health (docs/examples/regime-rules.yaml).",
+            acting_user=analyst,
+        )
+        published = publish_rule_set(rule_set=draft, on=PUBLISHED_ON, acting_user=analyst)
     area_units = set(
         ChainLink.objects.filter(
             service=health, accountable_to__code=DEMO_AREA, valid_to__isnull=True
@@ -157,10 +178,11 @@ def regime_demo(context: DemoContext) -> None:
     kept: list[int] = []
     decided = {"confirmed": 0, "changed": 0, "rejected": 0}
     for month_end in REPLAY:
-        run_assessment(as_of=month_end, acting_user=None, trigger="localstat demo: month-by-month replay")
-        (report,) = evaluate_regimes(as_of=month_end)
-        counts = _decide_ladder(context, manager, area_units, kept)
-        _decide_consequences(published, analyst, decided)
+        with living_on(month_end):
+            run_assessment(as_of=month_end, acting_user=None, trigger="localstat demo: month-by-month replay")
+            (report,) = evaluate_regimes(as_of=month_end)
+            counts = _decide_ladder(context, manager, area_units, kept)
+            _decide_consequences(published, analyst, decided)
         open_q70 = Intervention.objects.filter(organisation_id__in=area_units, status="open").count()
         context.progress(
             f"      {month_end:%b %Y}: {len(report.proposals)} proposals ({report.lapsed} older ones lapsed), "

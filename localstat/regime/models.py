@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -263,6 +264,10 @@ class Intervention(models.Model):
     exit_criteria = models.JSONField(default=list, help_text="The rule's exit criteria, in words.")
     opened_on = models.DateField()
     review_on = models.DateField()
+    review_note = models.TextField(
+        blank=True,
+        help_text="Why the latest evaluation proposed no step though the review date has passed.",
+    )
     closed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -321,3 +326,21 @@ class ExceptionAlert(models.Model):
         return (
             f"{self.department.code} alerted about {self.intervention.organisation.code} on {self.raised_on}"
         )
+
+
+class KeptBacktest(models.Model):
+    """A backtest's tables as a page shows them, kept so a second look is instant: a rule set's
+    backtest over a window changes only when the data does, so the key is the rules, the operator,
+    the service, the window and ``data`` (the newest assessment run and the approved observations)."""
+
+    key = models.CharField(max_length=64, unique=True)
+    operator = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="+")
+    date_from = models.DateField()
+    date_to = models.DateField()
+    data = models.CharField(max_length=200, help_text="What the data was when it was computed.")
+    tables = models.JSONField(encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"backtest {self.operator_id}/{self.service_id} {self.date_from}–{self.date_to}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from localstat.regime import views
+from localstat.regime import proposal_views, views
 
 app_name = "regime"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     path("rules/<int:pk>/publish/", views.publish, name="publish"),
     path("rules/<int:pk>/backtest/", views.backtest, name="backtest"),
     path("rules/<str:operator>/<str:service>/edit/", views.edit_rules, name="edit"),
-    path("proposals/", views.proposals, name="proposals"),
+    path("proposals/", proposal_views.proposals, name="proposals"),
     path("freedoms/", views.freedoms, name="freedoms"),
     path("payments/", views.payments, name="payments"),
     path("organisations/<str:code>/", views.organisation, name="organisation"),

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,9 +18,9 @@ from localstat.chain.access import can, permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.core.clock import today
 from localstat.regime import selectors, services
-from localstat.regime.choices import INTERVENTION_PROPOSALS, Decision, FreedomBasis, RuleSetStatus
+from localstat.regime.choices import Decision, FreedomBasis, RuleSetStatus
 from localstat.regime.explain import conditions_words, consequence_words, evidence_lines
-from localstat.regime.forms import DecisionForm, PaymentsForm, RulesForm
+from localstat.regime.forms import PaymentsForm, RulesForm
 from localstat.regime.models import ExceptionAlert, Freedom, Intervention, Payment, Proposal, Reward, RuleSet
 from localstat.regime.services import RULES_EXAMPLE
 
@@ -221,101 +221,6 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("regime:rule_set", pk=record.pk)
 
 
-def _decidable(request: HttpRequest) -> Any:
-    """Proposals the user decides: the operator's people decide freedoms and rewards; interventions
-    are decided by the unit's performance manager, whoever operates the rules, and by the department
-    only once the unit has reached it by exception."""
-    user = request.user
-    return Proposal.objects.filter(
-        (
-            ~Q(kind__in=INTERVENTION_PROPOSALS)
-            & Q(rule_set__operator__in=_operated(request))
-            & Q(organisation__in=permitted_organisations(user, "regime.decide"))
-        )
-        | (
-            Q(kind__in=INTERVENTION_PROPOSALS)
-            & Q(organisation__in=permitted_organisations(user, "regime.decide_interventions"))
-        )
-        | (
-            Q(kind__in=INTERVENTION_PROPOSALS, intervention__alert__isnull=False)
-            & Q(organisation__in=permitted_organisations(user, "regime.decide_exceptions"))
-        )
-    )
-
-
-@login_required
-def proposals(request: HttpRequest) -> HttpResponse:
-    """Proposals awaiting the operator's decision, each with its evidence; the decisions made."""
-    if not _operated(request).exists():
-        raise Http404("No proposals here for you.")
-    mine = _decidable(request).select_related("organisation", "rule_set", "decided_by", "freedom")
-    errors: dict[int, list[str]] = {}
-    values: dict[int, Any] = {}
-    if request.method == "POST":
-        chosen_id = request.POST.get("proposal", "")
-        if not chosen_id.isdigit():
-            raise Http404(f"No proposal {chosen_id!r} here for you to decide.")
-        proposal = get_object_or_404(mine, pk=int(chosen_id))
-        form = DecisionForm(request.POST)
-        if form.is_valid():
-            try:
-                services.decide_proposal(
-                    proposal=proposal,
-                    decision=form.cleaned_data["decision"],
-                    reason=form.cleaned_data["reason"],
-                    ends_on=form.cleaned_data["ends_on"],
-                    amount=form.cleaned_data["amount"],
-                    acting_user=request.user,
-                )
-            except ValidationError as error:
-                errors[proposal.pk] = error.messages
-            else:
-                messages.success(
-                    request,
-                    f"Decision recorded: {proposal.rule_title} for {proposal.organisation.display_name}.",
-                )
-                return redirect(f"{request.path}?rule={request.GET.get('rule', '')}")
-        else:
-            errors[proposal.pk] = [
-                f"{name.replace('_', ' ')}: {' '.join(e)}" for name, e in form.errors.items()
-            ]
-        values[proposal.pk] = request.POST
-    rule = request.GET.get("rule", "")
-    waiting = mine.filter(status=Decision.OPEN)
-    rules = sorted(set(waiting.values_list("rule_id", flat=True)))
-    if rule:
-        waiting = waiting.filter(rule_id=rule)
-    total = waiting.count()
-    open_rows = [
-        {
-            "p": p,
-            "evidence": evidence_lines(p.evidence),
-            "errors": errors.get(p.pk, []),
-            "values": values.get(p.pk, {}),
-        }
-        for p in waiting.order_by("rule_id", "organisation__code")[:PAGE]
-    ]
-    decided = [
-        {"p": p, "evidence": evidence_lines(p.evidence)}
-        for p in mine.exclude(status__in=[Decision.OPEN, Decision.LAPSED]).order_by("-decided_at")[:50]
-    ]
-    lapsed = mine.filter(status=Decision.LAPSED).select_related("organisation").order_by("-decided_at")
-    return render(
-        request,
-        "regime/proposals.html",
-        {
-            "open": open_rows,
-            "total": total,
-            "decided": decided,
-            "lapsed": lapsed[:50],
-            "lapsed_total": lapsed.count(),
-            "rules": rules,
-            "rule": rule,
-            "page": PAGE,
-        },
-    )
-
-
 @login_required
 def freedoms(request: HttpRequest) -> HttpResponse:
     """Freedoms in force in the units the user sees, earned ones listed with why."""
@@ -486,8 +391,10 @@ def interventions(request: HttpRequest) -> HttpResponse:
     """The ladder in the units the user sees: open interventions with owner, exit criteria and review
     date, the most recently closed below."""
     visible = permitted_organisations(request.user, "regime.view_proposals")
-    shown = Intervention.objects.filter(organisation__in=visible).select_related(
-        "organisation", "owner", "rule_set"
+    shown = (
+        Intervention.objects.filter(organisation__in=visible)
+        .select_related("organisation", "owner", "rule_set")
+        .annotate(awaiting=_awaiting_step())
     )
     return render(
         request,
@@ -500,10 +407,22 @@ def interventions(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _awaiting_step() -> Subquery:
+    """The step (escalate or close) proposed for an intervention and awaiting a decision, if any."""
+    return Subquery(
+        Proposal.objects.filter(intervention=OuterRef("pk"), status=Decision.OPEN)
+        .order_by("-as_of")
+        .values("kind")[:1]
+    )
+
+
 @login_required
 def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
     intervention = get_object_or_404(
-        Intervention.objects.select_related("organisation", "owner", "owner_person", "rule_set"), pk=pk
+        Intervention.objects.select_related("organisation", "owner", "owner_person", "rule_set").annotate(
+            awaiting=_awaiting_step()
+        ),
+        pk=pk,
     )
     if not can(request.user, "regime.view_proposals", intervention.organisation):
         raise Http404("No intervention here for you.")
@@ -511,7 +430,9 @@ def intervention_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"e": e, "evidence": evidence_lines(e.evidence)}
         for e in intervention.events.select_related("by").order_by("on", "id")
     ]
-    return render(request, "regime/intervention_detail.html", {"i": intervention, "events": events})
+    return render(
+        request, "regime/intervention_detail.html", {"i": intervention, "events": events, "on": today()}
+    )
 
 
 @login_required
@@ -553,21 +474,19 @@ def exceptions(request: HttpRequest) -> HttpResponse:
 
 
 def _backtest(rules: Any, operator: Organisation, service: Service, request: HttpRequest) -> dict[str, Any]:
-    from localstat.regime.backtest import backtest_rules
+    """The last two years' backtest, kept until the data changes (``backtest.kept_backtest``)."""
+    from localstat.regime.backtest import kept_backtest
     from localstat.regime.services import add_months
 
     to = today()
-    start = add_months(to, -24)
-    result = backtest_rules(
-        rules=rules, operator=operator, service=service, date_from=start, date_to=to, acting_user=request.user
+    return kept_backtest(
+        rules=rules,
+        operator=operator,
+        service=service,
+        date_from=add_months(to, -24),
+        date_to=to,
+        acting_user=request.user,
     )
-    return {
-        "months": result.months,
-        "summary": result.summary().to_dicts(),
-        "payments": result.payment_totals().to_dicts(),
-        "triggers": result.outcomes.sort("as_of", descending=True).head(PAGE).to_dicts(),
-        "count": result.outcomes.height,
-    }
 
 
 @login_required

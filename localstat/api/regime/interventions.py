@@ -45,6 +45,10 @@ class InterventionOut(Schema):
     exit_criteria: list[str]
     opened_on: date
     review_on: date
+    review_note: str = Field(
+        description="Why the latest evaluation proposed no step though the review date has passed; "
+        "empty when a step was proposed or the review is not yet due."
+    )
     closed_on: date | None
     rule_set: int
     rule_id: str
@@ -70,6 +74,7 @@ def _intervention(i: Intervention) -> dict[str, Any]:
         "exit_criteria": i.exit_criteria,
         "opened_on": i.opened_on,
         "review_on": i.review_on,
+        "review_note": i.review_note,
         "closed_on": i.closed_on,
         "rule_set": i.rule_set_id,
         "rule_id": i.rule_id,

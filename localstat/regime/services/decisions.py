@@ -13,11 +13,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from localstat.chain.access import Actor, authorise, can
 from localstat.chain.models import Organisation
 from localstat.chain.selectors import links_current_on
+from localstat.core import clock
 from localstat.core.audit import record_event
 from localstat.framework.choices import ExemptionGrounds
 from localstat.framework.errors import FrameworkError
@@ -45,7 +45,7 @@ from localstat.regime.models import (
     Reward,
 )
 from localstat.regime.models import RuleSet as RuleSetRecord
-from localstat.regime.services.rule_sets import _user
+from localstat.regime.services.rule_sets import _user, add_months, rules_of
 
 
 def _authorise_decision(acting_user: Actor, record: RuleSetRecord, organisations: list[Organisation]) -> None:
@@ -127,7 +127,7 @@ def decide_proposal(
     locked.reason = reason
     locked.decided = decided
     locked.decided_by = _user(acting_user)
-    locked.decided_at = timezone.now()
+    locked.decided_at = clock.now()
     locked.save(update_fields=["status", "reason", "decided", "decided_by", "decided_at", "intervention"])
     record_event(
         actor=acting_user,
@@ -310,7 +310,8 @@ def _apply_intervention(proposal: Proposal, terms: dict[str, Any], reason: str, 
         else:
             intervention.status, intervention.closed_on = InterventionStatus.CLOSED, proposal.as_of
             kind, review = InterventionEventKind.CLOSED, None
-        intervention.save(update_fields=["level", "review_on", "status", "closed_on"])
+        intervention.review_note = ""
+        intervention.save(update_fields=["level", "review_on", "status", "closed_on", "review_note"])
     InterventionEvent.objects.create(
         intervention=intervention,
         kind=kind,
@@ -325,10 +326,18 @@ def _apply_intervention(proposal: Proposal, terms: dict[str, Any], reason: str, 
 
 
 def _record_kept(proposal: Proposal, reason: str, acting_user: Actor) -> None:
-    """A rejected escalation or closing is part of the intervention's history too."""
+    """A rejected escalation or closing keeps the intervention at its level until a new review date,
+    the rule's ``review_after_months`` on from the proposal (never earlier than the one it had), and is
+    part of its history too."""
     if proposal.intervention_id is None:
         return
-    intervention = proposal.intervention
+    intervention = Intervention.objects.select_for_update(of=("self",)).get(pk=proposal.intervention_id)
+    if intervention.status != InterventionStatus.OPEN:
+        raise RegimeError("The intervention is already closed.", code="invalid")
+    months = rules_of(proposal.rule_set).rule(proposal.rule_id).consequence.review_after_months
+    intervention.review_on = max(intervention.review_on, add_months(proposal.as_of, months))
+    intervention.review_note = ""
+    intervention.save(update_fields=["review_on", "review_note"])
     InterventionEvent.objects.create(
         intervention=intervention,
         kind=InterventionEventKind.KEPT,
@@ -389,7 +398,7 @@ def decide_payments(
             ) from error
         if not paid.is_finite() or paid < 0:
             raise RegimeError("The amount paid cannot be below £0.", code="invalid")
-    now = timezone.now()
+    now = clock.now()
     for payment in locked:
         payment.status = decision
         payment.reason = reason

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 import polars as pl
@@ -21,32 +21,28 @@ from localstat.chain.access import Actor, authorise
 from localstat.chain.choices import ChainRole
 from localstat.chain.models import Organisation, Service
 from localstat.chain.selectors import links_current_on
-from localstat.core import bulk
+from localstat.core import bulk, clock
 from localstat.core.audit import record_event
 from localstat.core.clock import today
-from localstat.engine.regime import LEVELS, RuleSet, evaluate_rules
+from localstat.engine.regime import RuleSet, evaluate_rules
 from localstat.regime import frames, notifications
 from localstat.regime.choices import (
     Decision,
-    FreedomBasis,
     InterventionEventKind,
     InterventionStatus,
     ProposalKind,
     RuleSetStatus,
 )
-from localstat.regime.explain import conditions_words
 from localstat.regime.models import (
     ExceptionAlert,
-    Freedom,
     Intervention,
     InterventionEvent,
     Payment,
     Proposal,
-    Reward,
 )
 from localstat.regime.models import RuleSet as RuleSetRecord
-from localstat.regime.selectors import in_force
 from localstat.regime.services.lapses import lapse_stale_proposals
+from localstat.regime.services.proposing import propose
 from localstat.regime.services.rule_sets import (
     add_months,
     check_rules_for,
@@ -117,9 +113,9 @@ def evaluate_rule_set(
         inputs.subjects.select("unit", "organisation_id"), on="unit", how="left"
     )
     if write:
-        periods = dict(inputs.series.group_by("unit").agg(pl.col("period").max()).rows())
+        periods = inputs.series.group_by("unit").agg(pl.col("period").max())
         report.lapsed = lapse_stale_proposals(record, rules, triggers, run_id=report.run_id, as_of=as_of)
-        report.proposals = _propose(record, rules, triggers, inputs.run, as_of, periods)
+        report.proposals = propose(record, rules, triggers, inputs.run, as_of, periods)
         report.payments, report.payments_earned = _store_payments(record, rules, payments)
         report.alerts = len(raise_exception_alerts(record, rules, as_of))
         report.baseline = (
@@ -128,259 +124,8 @@ def evaluate_rule_set(
     return report, triggers, payments
 
 
-def _already_decided(
-    decided: dict[tuple[str, int, str], date], rule_id: str, org_id: int, kind: str, period: date | None
-) -> bool:
-    last = decided.get((rule_id, org_id, kind))
-    return last is not None and (period is None or period <= last)
-
-
-def _propose(
-    record: RuleSetRecord,
-    rules: RuleSet,
-    triggers: pl.DataFrame,
-    run: Any,
-    as_of: date,
-    periods: dict[str, date],
-) -> list[Proposal]:
-    """New proposals from the triggers: a freedom where none from the rule is in force, a withdrawal
-    where one is and the rule says it should end, a reward where none was given within its repeat
-    period; never a second open proposal for the same rule and subject."""
-    mine = Proposal.objects.filter(rule_set__operator=record.operator, rule_set__service=record.service)
-    open_keys = set(mine.filter(status=Decision.OPEN).values_list("rule_id", "organisation_id", "kind"))
-    # A decided proposal is not made again on the same evidence: only a newer judged period reopens it.
-    # A lapsed one was never decided: the rule proposes it again whenever it holds again.
-    decided: dict[tuple[str, int, str], date] = {}
-    for rule_id, org_id, kind, period in (
-        mine.exclude(status__in=[Decision.OPEN, Decision.LAPSED])
-        .filter(period__isnull=False)
-        .values_list("rule_id", "organisation_id", "kind", "period")
-    ):
-        key = (rule_id, org_id, kind)
-        decided[key] = max(period, decided.get(key, period))
-    earned = {
-        (f.rule_id, f.organisation_id): f
-        for f in Freedom.objects.filter(
-            in_force(as_of),
-            operator=record.operator,
-            service=record.service,
-            basis=FreedomBasis.EARNED,
-        )
-    }
-    recent_rewards: set[tuple[str, int]] = set()
-    for rule in rules.rules:
-        if rule.consequence.kind == "reward":
-            since = add_months(as_of, -rule.consequence.repeat_after_months)
-            recent_rewards |= set(
-                Reward.objects.filter(
-                    operator=record.operator, service=record.service, rule_id=rule.id, awarded_on__gt=since
-                ).values_list("rule_id", "organisation_id")
-            )
-    new: list[Proposal] = _propose_interventions(
-        record, rules, triggers, run, as_of, periods, open_keys, decided
-    )
-    ladder = [rule.id for rule in rules.rules if rule.consequence.kind == "intervention"]
-    # A withdrawal needs evidence: a subject missing a value the rule tests (a month not yet returned)
-    # is not proposed to lose its freedom for want of data.
-    rows = triggers.filter(pl.col("organisation_id").is_not_null() & ~pl.col("rule").is_in(ladder)).select(
-        "rule", "unit", "organisation_id", "holds", pl.col("withdraw") & pl.col("judged"), "evidence"
-    )
-    for rule_id, unit, org_id, holds, withdraw, evidence in rows.filter(
-        pl.col("holds") | pl.col("withdraw")
-    ).iter_rows():
-        rule = rules.rule(rule_id)
-        kind = rule.consequence.kind
-        base = {
-            "rule_set": record,
-            "rule_id": rule.id,
-            "rule_title": rule.title,
-            "organisation_id": org_id,
-            "run": run,
-            "as_of": as_of,
-            "period": periods.get(unit),
-            "evidence": _evidence(evidence),
-        }
-        if kind == "freedom":
-            current = earned.get((rule.id, org_id))
-            if (
-                holds
-                and current is None
-                and (rule.id, org_id, ProposalKind.GRANT_FREEDOM) not in open_keys
-                and not _already_decided(
-                    decided, rule.id, org_id, ProposalKind.GRANT_FREEDOM, periods.get(unit)
-                )
-            ):
-                ends = add_months(as_of, rule.consequence.months) if rule.consequence.months else None
-                new.append(
-                    Proposal(
-                        kind=ProposalKind.GRANT_FREEDOM,
-                        proposed={
-                            "freedom": rule.consequence.freedom,
-                            "title": rule.title,
-                            "indicator": rule.consequence.indicator,
-                            "starts_on": as_of.isoformat(),
-                            "ends_on": ends.isoformat() if ends else None,
-                        },
-                        **base,
-                    )
-                )
-            elif (
-                withdraw
-                and current is not None
-                and (rule.id, org_id, ProposalKind.WITHDRAW_FREEDOM) not in open_keys
-            ):
-                new.append(
-                    Proposal(
-                        kind=ProposalKind.WITHDRAW_FREEDOM,
-                        freedom=current,
-                        proposed={
-                            "freedom": current.kind,
-                            "title": current.title,
-                            "ends_on": as_of.isoformat(),
-                        },
-                        **base,
-                    )
-                )
-        elif kind == "reward" and holds:
-            if (rule.id, org_id) in recent_rewards or (rule.id, org_id, ProposalKind.REWARD) in open_keys:
-                continue
-            if _already_decided(decided, rule.id, org_id, ProposalKind.REWARD, periods.get(unit)):
-                continue
-            new.append(
-                Proposal(
-                    kind=ProposalKind.REWARD,
-                    proposed={
-                        "reward": rule.consequence.reward,
-                        "title": rule.title,
-                        "amount": rule.consequence.amount,
-                    },
-                    **base,
-                )
-            )
-    Proposal.objects.bulk_create(new, batch_size=1000)
-    if new:
-        notifications.proposals_made(record, new)
-    return new
-
-
-def _propose_interventions(
-    record: RuleSetRecord,
-    rules: RuleSet,
-    triggers: pl.DataFrame,
-    run: Any,
-    as_of: date,
-    periods: dict[str, date],
-    open_keys: set[tuple[str, int, str]],
-    decided: dict[tuple[str, int, str], date],
-) -> list[Proposal]:
-    """The ladder (seed 4.11): open an intervention where a rule triggers and none is open; for an
-    open one, propose closing it when its exit criteria are met, and one step up when they are not
-    met by its review date. People confirm each step."""
-    ladder = {rule.id: rule for rule in rules.rules if rule.consequence.kind == "intervention"}
-    if not ladder or triggers.height == 0:
-        return []
-    rows = triggers.filter(pl.col("rule").is_in(list(ladder)) & pl.col("organisation_id").is_not_null())
-    current = {
-        i.organisation_id: i
-        for i in Intervention.objects.filter(
-            operator=record.operator, service=record.service, status=InterventionStatus.OPEN
-        )
-    }
-    opening = {org for _, org, kind in open_keys if kind == ProposalKind.OPEN_INTERVENTION}
-    pending = {(org, kind) for _, org, kind in open_keys}
-    new: list[Proposal] = []
-
-    def proposal(rule_id: str, unit: str, org_id: int, evidence: str, **fields: Any) -> Proposal:
-        rule = ladder[rule_id]
-        return Proposal(
-            rule_set=record,
-            rule_id=rule.id,
-            rule_title=rule.title,
-            organisation_id=org_id,
-            run=run,
-            as_of=as_of,
-            period=periods.get(unit),
-            evidence=_evidence(evidence),
-            **fields,
-        )
-
-    # Opening: the first rule (in the file's order) that triggers for a unit with nothing open.
-    opens = (
-        rows.filter(pl.col("holds") & ~pl.col("organisation_id").is_in(list(current) + list(opening)))
-        .with_columns(
-            order=pl.col("rule").replace_strict({r: n for n, r in enumerate(ladder)}, return_dtype=pl.Int64)
-        )
-        .sort("organisation_id", "order")
-        .unique("organisation_id", keep="first", maintain_order=True)
-    )
-    for rule_id, unit, org_id, evidence in opens.select(
-        "rule", "unit", "organisation_id", "evidence"
-    ).iter_rows():
-        if _already_decided(decided, rule_id, org_id, ProposalKind.OPEN_INTERVENTION, periods.get(unit)):
-            continue
-        rule = ladder[rule_id]
-        level = rule.consequence.level or LEVELS[0]
-        new.append(
-            proposal(
-                rule_id,
-                unit,
-                org_id,
-                evidence,
-                kind=ProposalKind.OPEN_INTERVENTION,
-                proposed={
-                    "level": level,
-                    "title": rule.title,
-                    "review_on": add_months(as_of, rule.consequence.review_after_months).isoformat(),
-                    "exit_criteria": conditions_words(rule.exit_when) if rule.exit_when else [],
-                },
-            )
-        )
-    # Open interventions: close, or one step up when the review date has passed.
-    # Only on evidence: a unit missing a value the exit criteria test (a month not yet returned) is
-    # neither closed nor taken up a step for want of data.
-    by_key = {
-        (r, o): (u, e, x)
-        for r, u, o, e, x in rows.filter(pl.col("judged"))
-        .select("rule", "unit", "organisation_id", "evidence", "exit")
-        .iter_rows()
-    }
-    for org_id, intervention in current.items():
-        found = by_key.get((intervention.rule_id, org_id))
-        if found is None:
-            continue
-        unit, evidence, exits = found
-        rule = ladder[intervention.rule_id]
-        if exits:
-            kind = ProposalKind.CLOSE_INTERVENTION
-            proposed: dict[str, Any] = {"level": intervention.level, "closed_on": as_of.isoformat()}
-        elif intervention.review_on <= as_of and intervention.level != LEVELS[-1]:
-            kind = ProposalKind.ESCALATE_INTERVENTION
-            proposed = {
-                "from_level": intervention.level,
-                "level": LEVELS[LEVELS.index(intervention.level) + 1],
-                "review_on": add_months(as_of, rule.consequence.review_after_months).isoformat(),
-            }
-        else:
-            continue
-        if (org_id, kind) in pending or _already_decided(decided, rule.id, org_id, kind, periods.get(unit)):
-            continue
-        new.append(
-            proposal(rule.id, unit, org_id, evidence, kind=kind, intervention=intervention, proposed=proposed)
-        )
-    return new
-
-
 def _month_end(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
-
-
-def _months_before(day: date, months: int) -> date:
-    """The latest opening date that is ``months`` whole months before ``day``: from a month's last day,
-    the last day of the month ``months`` before (31 January is three months before 30 April)."""
-    before = add_months(day, -months)
-    if _month_end(day):
-        return before.replace(day=calendar.monthrange(before.year, before.month)[1])
-    return before
 
 
 def _months_between(start: date, end: date) -> int:
@@ -402,7 +147,9 @@ def raise_exception_alerts(record: RuleSetRecord, rules: RuleSet, as_of: date) -
     )
     if department is None:
         return []
-    since = _months_before(as_of, rules.exception_after_months)
+    # The latest opening date ``after_months`` whole months before: from a month's last day, the last
+    # day of the month that many before (31 January is three months before 30 April).
+    since = add_months(as_of, -rules.exception_after_months)
     overdue = list(
         Intervention.objects.filter(
             operator=record.operator,
@@ -479,7 +226,7 @@ def _store_payments(record: RuleSetRecord, rules: RuleSet, payments: pl.DataFram
         pl.lit("").alias("reason"),
         pl.lit(None, dtype=pl.Int64).alias("decided_by_id"),
         pl.lit(None, dtype=pl.Datetime(time_zone="UTC")).alias("decided_at"),
-        pl.lit(bulk.utc_now()).alias("created_at"),
+        pl.lit(clock.now().astimezone(UTC)).alias("created_at"),
     )
     bulk.insert_frame(Payment._meta.db_table, rows, ignore_conflicts=True)
     return new.height, int(new["earned"].sum())

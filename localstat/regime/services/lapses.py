@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from django.utils import timezone
 
+from localstat.core import clock
 from localstat.core.audit import record_event
 from localstat.engine.regime import RuleSet
 from localstat.regime.choices import Decision, InterventionStatus, ProposalKind
@@ -111,7 +111,7 @@ def lapse_stale_proposals(
         .group_by("why")
         .agg(pl.col("pk"))
     )
-    now = timezone.now()
+    now = clock.now()
     on = f"on the judgements of {as_of:%-d %B %Y}" + (f" (run {run_id})" if run_id else "")
     lapsed: dict[str, Any] = {}
     for why, pks in stale.iter_rows():

@@ -42,10 +42,15 @@ RULES_EXAMPLE = Path(__file__).resolve().parents[3] / "docs" / "examples" / "reg
 
 
 def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (or earlier), on the month's last day where it is shorter."""
+    """The same day ``months`` later (or earlier), on the month's last day where it is shorter; a
+    month's last day stays a month's last day (28 February 2019 and two months is 30 April, 31 January
+    and one month is 28 February, 30 April less three months is 31 January), as the periods it counts
+    in are whole months."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     last = calendar.monthrange(year, month + 1)[1]
+    if day.day == calendar.monthrange(day.year, day.month)[1]:
+        return date(year, month + 1, last)
     return date(year, month + 1, min(day.day, last))
 
 

@@ -122,3 +122,39 @@ def test_a_backtest_over_the_api_returns_the_summary_and_the_triggers(assessed) 
     assert [r["rule"] for r in body["rules"]] == ["below-85"]
     client.force_login(assessed.morgan)
     assert client.post("/api/regime/backtest", payload, content_type="application/json").status_code == 403
+
+
+def test_a_backtest_page_is_kept_until_the_data_changes(assessed, monkeypatch) -> None:
+    from localstat.core.clock import set_reference_date
+    from localstat.regime import backtest
+
+    set_reference_date(date(2019, 4, 30), reason="test")
+    draft = draft_rule_set(
+        operator=assessed.dh, service=assessed.health, source=LOW, acting_user=assessed.ada
+    )
+    replays = []
+    replay = backtest.backtest_rules
+    monkeypatch.setattr(backtest, "backtest_rules", lambda **kw: replays.append(kw) or replay(**kw))
+    client = Client()
+    client.force_login(assessed.ada)
+    url = reverse("regime:backtest", args=[draft.pk])
+    first = client.get(url).text.split("<h1")[1]
+    # a second look replays nothing and shows the same tables, dates and all
+    second = client.get(url).text.split("<h1")[1]
+    assert len(replays) == 1
+    assert second == first
+    assert "Apr 2017" in second
+    # the kept tables are for the operator's people only
+    client.force_login(assessed.morgan)
+    assert client.get(url).status_code == 404
+    # new approved data makes the next look replay again
+    import_file(
+        content=csv_for({"U2": lambda i: 5000}, [date(2017, 6, 1)]),
+        name="correction.csv",
+        approve=True,
+        reason="Recounted",
+        acting_user=None,
+    )
+    client.force_login(assessed.ada)
+    client.get(url)
+    assert len(replays) == 2

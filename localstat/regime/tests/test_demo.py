@@ -164,3 +164,60 @@ def test_the_public_reads_the_rules_and_what_they_granted(demo) -> None:
     # and never a draft
     draft = RuleSet.objects.get(operator__code="DH", status=RuleSetStatus.DRAFT)
     assert Client().get(reverse("regime:rule_set", args=[draft.pk])).status_code == 404
+
+
+def test_each_decision_of_the_replay_carries_the_date_it_was_made_in_the_story(demo) -> None:
+    from django.utils import timezone
+
+    from localstat.core.clock import today
+
+    decided = Proposal.objects.filter(status__in=[Decision.CONFIRMED, Decision.CHANGED, Decision.REJECTED])
+    assert decided.exists()
+    # every proposal was decided in the month it was made, on that month's end, not on the build's day
+    assert all(timezone.localtime(p.decided_at).date() == p.as_of for p in decided)
+    assert {p.as_of for p in decided} & set(REPLAY)
+    # and the demo's own date is put back after the replay
+    assert today() == date(2019, 4, 30)
+    paid = Payment.objects.exclude(status=Decision.OPEN)
+    assert {timezone.localtime(p.decided_at).date() for p in paid} == {date(2019, 4, 30)}
+
+
+def test_every_open_intervention_past_its_review_has_a_step_proposed_or_says_why(demo) -> None:
+    due = Intervention.objects.filter(status="open", review_on__lte=date(2019, 4, 30))
+    for intervention in due:
+        awaiting = intervention.proposals.filter(status=Decision.OPEN).exists()
+        assert awaiting or intervention.review_note, intervention.organisation.code
+    # the one kept at its level was given a new review date, after the day it was kept
+    kept = InterventionEvent.objects.get(kind=InterventionEventKind.KEPT)
+    assert kept.review_on > kept.on
+
+
+def test_the_analyst_finds_the_demos_changed_and_rejected_proposals_among_the_decisions(demo) -> None:
+    from django.utils.html import escape
+
+    analyst = Client()
+    analyst.force_login(_user("analyst"))
+    url = reverse("regime:proposals")
+    changed = Proposal.objects.get(status=Decision.CHANGED, reason=CHANGED_REASON)
+    rejected = Proposal.objects.get(status=Decision.REJECTED, reason=REJECTED_REASON)
+    # the first page puts the decisions with reasons first, among many more confirmed ones
+    assert Proposal.objects.filter(status=Decision.CONFIRMED).count() > 50
+    decided = analyst.get(url).text.split('id="decided"')[1]
+    assert escape(CHANGED_REASON) in decided
+    assert escape(REJECTED_REASON) in decided
+    assert decided.index(changed.organisation.code) < decided.index("Confirmed</strong>")
+    # narrowed to a decision and a rule
+    only_rejected = analyst.get(url, {"decision": "rejected"}).text.split('id="decided"')[1]
+    assert escape(REJECTED_REASON) in only_rejected
+    assert escape(CHANGED_REASON) not in only_rejected
+    by_rule = analyst.get(url, {"decided_rule": rejected.rule_id}).text.split('id="decided"')[1]
+    assert escape(REJECTED_REASON) in by_rule
+    assert escape(CHANGED_REASON) not in by_rule
+    # every confirmed decision can be reached a page at a time
+    confirmed = Proposal.objects.filter(status=Decision.CONFIRMED).count()
+    pages = -(-confirmed // 50)
+    last = analyst.get(url, {"decision": "confirmed", "page": pages}).text
+    assert f"page {pages} of {pages}" in last
+    # a decision that does not exist is refused with what there is, not an empty list
+    refused = analyst.get(url, {"decision": "granted"}).text
+    assert "There is no decision &#x27;granted&#x27; to show" in refused

@@ -48,7 +48,7 @@ def test_a_unit_below_the_trigger_is_proposed_a_challenge_that_its_manager_confi
     # then Bramley (around 90%) is proposed a challenge, with the exit criteria and a review date
     (proposal,) = _open(ProposalKind.OPEN_INTERVENTION)
     assert proposal.organisation == assessed.u2
-    assert proposal.proposed["review_on"] == "2019-05-30"
+    assert proposal.proposed["review_on"] == "2019-05-31"  # a month end stays a month end
     assert proposal.proposed["exit_criteria"] == ["AE4H: value at least 92"]
     # South's manager may not decide about North's unit; North's manager Morgan may, though the
     # Department operates the rules: the intermediate tier owns its units' interventions

@@ -141,4 +141,4 @@ def test_the_proposals_page_lists_lapsed_ones_apart_from_decisions(assessed, pub
     lapsed = page.split("Lapsed before anyone decided")[1]
     assert "Denton" in lapsed
     assert "the rule&#x27;s conditions no longer hold" in lapsed
-    assert "Denton" not in page.split('<h2 class="govuk-heading-l">Decided</h2>')[1].split("Lapsed before")[0]
+    assert "Denton" not in page.split('id="decided">Decided</h2>')[1].split("Lapsed before")[0]
