@@ -235,7 +235,8 @@ def import_observations(
     ``acting_user`` None is the system (the demo, a token's push, a task acting for its uploader);
     otherwise it must be allowed to submit (and with ``approve``, to approve) every unit's returns.
     ``only_unit`` limits a token to its unit. ``received_on_deadline`` records returns as received on
-    their deadline: for loading history that arrived at the time, not late. ``as_of`` replaces the
+    their deadline, and approved (with ``approve``) on the day they were received: for loading history
+    that arrived and was approved at the time, not late and not all at once today. ``as_of`` replaces the
     clock's today (the demo builds its history as of its own date). ``file_errors`` are the problems
     the file's reader found in rows it left out: they are listed with the service's own, so a refusal
     names every problem at once. ``announce`` False approves without telling the listeners of
@@ -438,7 +439,7 @@ def _run(
     )
     if approve and result.approved:
         ids = to_approve.join(returns, on=RETURN_KEYS)["return_id"].drop_nulls().to_list()
-        approve_return_ids(ids, user_id=user_id, now=now, announce=announce)
+        approve_return_ids(ids, user_id=user_id, now=now, announce=announce, on_receipt=received_on_deadline)
     record_event(
         actor=acting_user,
         action="returns.import",

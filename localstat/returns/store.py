@@ -13,7 +13,8 @@ from typing import Any
 
 import polars as pl
 from django.db import transaction
-from django.db.models import F
+from django.db.models import DateTimeField, F, OuterRef, Subquery
+from django.db.models.functions import Cast
 
 from localstat.core import bulk
 from localstat.returns.choices import ReturnStatus
@@ -188,13 +189,15 @@ def record_receipt(return_ids: list[int], *, as_of: date, on_deadline: bool) -> 
 
 
 def approve_return_ids(
-    return_ids: list[int], *, user_id: int | None, now: Any, announce: bool = True
+    return_ids: list[int], *, user_id: int | None, now: Any, announce: bool = True, on_receipt: bool = False
 ) -> None:
     """Approve returns: their current values become the approved ones, the returns are locked.
 
     The values a correction replaces stay approved until the correction itself is approved. Once
     the transaction commits, ``signals.returns_approved`` tells whoever listens which indicators
     changed (unless ``announce`` is False: history loaded before anything listens for it).
+    ``on_receipt`` (loading history) records each return as approved on the day it was received, so
+    what a past meeting or release could have seen is read from the history as it happened.
     """
     indicator_ids: set[int] = set()
     for start in range(0, len(return_ids), bulk.ID_CHUNK):
@@ -212,6 +215,17 @@ def approve_return_ids(
             sent_back_reason="",
             updated_at=now,
         )
+        if on_receipt:
+            received = Cast(
+                Subquery(Return.objects.filter(pk=OuterRef("return_record_id")).values("received_on")[:1]),
+                DateTimeField(),
+            )
+            Observation.objects.filter(
+                return_record_id__in=chunk, approved_at=now, return_record__received_on__isnull=False
+            ).update(approved_at=received)
+            Return.objects.filter(pk__in=chunk, received_on__isnull=False).update(
+                approved_at=Cast(F("received_on"), DateTimeField())
+            )
         indicator_ids.update(
             Observation.objects.filter(return_record_id__in=chunk, approved_current=True)
             .values_list("indicator_id", flat=True)

@@ -77,10 +77,20 @@ def test_the_demo_queues_no_background_re_judgement_of_its_history(demo) -> None
     assert not DBTaskResult.objects.filter(task_path__endswith="update_after_approval").exists()
 
 
-def test_the_demo_records_its_approvals_on_its_own_date(demo) -> None:
+def test_the_demo_records_its_history_as_approved_on_the_day_each_return_came_in(demo) -> None:
     approved = Return.objects.filter(status=ReturnStatus.APPROVED)
-    assert approved.exists()
-    assert {
-        timezone.localdate(moment) for moment in approved.values_list("approved_at", flat=True).distinct()
-    } == {date(2019, 4, 30)}
+    assert approved.count() > 1000
+    # each return approved the day it was received (its deadline), never after the demo's date
+    days = {
+        (moment.date(), received) for moment, received in approved.values_list("approved_at", "received_on")
+    }
+    assert all(day == received for day, received in days)
+    assert max(day for day, _ in days) <= date(2019, 4, 30)
+    assert len({day for day, _ in days}) > 30  # month by month, not all at once
+    # and each approved value carries its return's approval day
+    rbd = Observation.objects.filter(
+        unit__code="RBD", period_start="2018-06-01", approved_current=True
+    ).first()
+    assert timezone.localdate(rbd.approved_at) <= rbd.return_record.received_on
+    # while the import itself happened on the demo's date
     assert not Observation.objects.exclude(created_at__date=date(2019, 4, 30)).exists()
