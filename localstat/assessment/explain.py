@@ -207,6 +207,46 @@ def stale_since(evidence: dict[str, Any], periodicity: str) -> str:
     return _label(date.fromisoformat(latest), periodicity).removeprefix("the ")
 
 
+def pooled_from(evidence: dict[str, Any]) -> str:
+    """ ", pooled from 4 of its 5 units" for the parent's value, when the evidence counts them.
+
+    >>> pooled_from({"parent_units": 4, "parent_units_total": 5})
+    ', pooled from 4 of its 5 units'
+    >>> pooled_from({"parent_units": 1, "parent_units_total": 1})
+    ', pooled from 1 of its 1 unit'
+    >>> pooled_from({})
+    ''
+    """
+    pooled, total = evidence.get("parent_units"), evidence.get("parent_units_total")
+    if pooled is None or total is None:
+        return ""
+    return f", pooled from {pooled} of its {total} unit{'' if total == 1 else 's'}"
+
+
+def thinly_pooled(evidence: dict[str, Any], benchmark: str, name: str) -> str:
+    """Why a series is not compared with its parent, when the parent's value pools too few units
+    (the engine compares only when it pools another unit and at least half of them); "" when the
+    comparison was left out for another reason (a count, a neutral indicator).
+
+    >>> print(thinly_pooled({"parent_units": 1, "parent_units_total": 5, "units": 1}, "91.5%", "its area (Q70)"))
+    It is not compared with its area (Q70): that value (91.5%) is pooled from 1 of its 5 units, this one's own; a comparison needs at least half of its units, another one among them.
+    >>> print(thinly_pooled({"parent_units": 2, "parent_units_total": 5, "units": 1}, "91.5%", "its area"))
+    It is not compared with its area: that value (91.5%) is pooled from 2 of its 5 units; a comparison needs at least half of its units, another one among them.
+    >>> thinly_pooled({"parent_units": 3, "parent_units_total": 5, "units": 1}, "91.5%", "its area")
+    ''
+    """
+    pooled, total = evidence.get("parent_units"), evidence.get("parent_units_total")
+    own = evidence.get("units") or 0
+    if pooled is None or total is None or (pooled - own >= 1 and 2 * pooled >= total):
+        return ""
+    whose = (", this one's own" if own == 1 else ", all its own") if pooled <= own else ""
+    return (
+        f"It is not compared with {name}: that value ({benchmark}) is pooled from {pooled} of its "
+        f"{total} unit{'' if total == 1 else 's'}{whose}; a comparison needs at least half of its "
+        "units, another one among them."
+    )
+
+
 def judgement_sentences(j: Any, wording: Wording) -> list[str]:
     """Every reason behind a judgement, in reading order: value, comparisons, variation, trend, target."""
     fmt = wording.format_value
@@ -242,8 +282,15 @@ def judgement_sentences(j: Any, wording: Wording) -> list[str]:
         ),
     ):
         phrase = COMPARISON_PHRASES.get(comparison or "")
-        if phrase and benchmark is not None:
-            sentences.append(f"That is {phrase} {name} ({fmt(benchmark)}).")
+        if benchmark is None:
+            continue
+        if comparison == "not_compared" and name == wording.parent_name:
+            thin = thinly_pooled(evidence, fmt(benchmark), name)
+            if thin:
+                sentences.append(thin)
+        elif phrase:
+            pooled = pooled_from(evidence) if name == wording.parent_name else ""
+            sentences.append(f"That is {phrase} {name} ({fmt(benchmark)}{pooled}).")
     if j.variation:
         sentences.append(spc_sentence(j.variation, j.spc_rule, evidence, wording))
         if evidence.get("trial_limits"):

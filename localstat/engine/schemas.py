@@ -288,6 +288,7 @@ SCHEMAS: dict[str, Schema] = {
             Column("numerator", "numerator at the period (pooled: the sum over its units)"),
             Column("denominator", "denominator at the period (pooled: the sum; empty for counts)"),
             Column("units", "units with a value at the period (1 or 0 for a unit)"),
+            Column("units_total", "units it has for the indicator, with a value or not (1 for a unit)"),
             Column("value", "numerator / denominator x multiplier (a count: numerator x multiplier)"),
             Column("lower_95", "lower 95% limit: Wilson (proportion), exact/Byar's (rate, ratio, count)"),
             Column("upper_95", "upper 95% limit"),
@@ -297,7 +298,13 @@ SCHEMAS: dict[str, Schema] = {
             Column("national_value", "the national (pooled) value at the period"),
             Column("vs_national", "significantly_better ... significantly_worse, not_compared (Fingertips)"),
             Column("parent_value", "the parent's pooled value"),
-            Column("vs_parent", "the value against the parent's"),
+            Column("parent_units", "units the parent's value pools (K: the parent's units)"),
+            Column("parent_units_total", "units the parent has for the indicator (N)"),
+            Column(
+                "vs_parent",
+                "the value against the parent's; not_compared unless the parent's value pools "
+                "another unit and at least half its units (K - own >= 1 and 2K >= N)",
+            ),
             Column("peer_value", "the peer group's pooled value (front line units only)"),
             Column("peers", "peers with a value at the period"),
             Column("vs_peers", "the value against the peer group's"),

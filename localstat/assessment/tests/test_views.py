@@ -153,3 +153,36 @@ def test_a_run_marks_each_series_stale_or_not_in_its_evidence(assessed, run) -> 
 
     evidence = Judgement.objects.get(is_current=True, organisation=assessed.u1).evidence
     assert (evidence["stale"], evidence["periods_without_value"]) == (False, 0)
+
+
+def test_the_judgement_page_says_how_many_units_the_areas_value_pools(assessed, run) -> None:
+    html = _client(assessed.morgan).get(reverse("judgement_detail", args=["U1", "AE4H"])).content.decode()
+    reasons = re.search(r'data-testid="reasons">(.*?)</ul>', html, re.S).group(1)
+    assert re.search(r"than its area \(North\) \([0-9.]+%, pooled from 2 of its 2 units\)", reasons)
+
+
+def test_a_unit_is_not_compared_with_an_area_value_pooled_only_from_its_own_return(assessed) -> None:
+    from datetime import date
+
+    from localstat.assessment import analytics
+    from localstat.assessment.models import Judgement
+    from localstat.core.clock import set_reference_date
+    from localstat.returns.imports import import_file
+
+    # given only Ashford's April 2019 return approved in North (Bramley's not in yet)
+    set_reference_date(date(2019, 5, 31), reason="April's returns are due")
+    april = b"unit,indicator,period,numerator,denominator\nU1,AE4H,2019-04-01,9300,10000\n"
+    import_file(content=april, name="april.csv", approve=True, acting_user=None)
+    analytics.refresh(["AE4H"])
+    run_assessment(acting_user=None)
+    u1 = Judgement.objects.get(is_current=True, organisation=assessed.u1)
+    # then North's value is Ashford's own, and Ashford is not compared with it
+    assert (u1.period, u1.parent_value, u1.value) == (date(2019, 4, 1), 93.0, 93.0)
+    assert u1.vs_parent == "not_compared"
+    html = _client(assessed.morgan).get(reverse("judgement_detail", args=["U1", "AE4H"])).content.decode()
+    reasons = re.search(r'data-testid="reasons">(.*?)</ul>', html, re.S).group(1)
+    assert "its area (North) (93.0%)" not in reasons
+    assert (
+        "It is not compared with its area (North): that value (93.0%) is pooled from 1 of its 2 units, "
+        "this one&#x27;s own" in reasons
+    )

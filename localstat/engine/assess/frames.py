@@ -57,6 +57,7 @@ SERIES_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("numerator", pl.Float64),
     ("denominator", pl.Float64),
     ("units", pl.Int64),
+    ("units_total", pl.Int64),
     ("value", pl.Float64),
     ("lower_95", pl.Float64),
     ("upper_95", pl.Float64),
@@ -66,6 +67,8 @@ SERIES_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("national_value", pl.Float64),
     ("vs_national", pl.Enum(COMPARISONS)),
     ("parent_value", pl.Float64),
+    ("parent_units", pl.Int64),
+    ("parent_units_total", pl.Int64),
     ("vs_parent", pl.Enum(COMPARISONS)),
     ("peer_value", pl.Float64),
     ("peers", pl.Int64),
@@ -132,7 +135,7 @@ def empty_series_frame(period_dtype: pl.DataType) -> pl.DataFrame:
     """A series frame with no rows (nothing to judge), with every column typed.
 
     >>> empty_series_frame(pl.Int64).width
-    47
+    50
     """
     return pl.DataFrame(schema=_schema(SERIES_COLUMNS, period_dtype))
 
@@ -198,6 +201,10 @@ def series_frame(parts: list[Arrays], tables: Tables, period_dtype: pl.DataType)
             "spc_rule", np.where(data["spc_rule"] > 0, data["spc_rule"] - 1, -1), _RULE_WORDS
         ),
         "peers": _nullable("peers", data["peers"]).alias("peers"),
+        "parent_units": _nullable("parent_units", data["parent_units"]).alias("parent_units"),
+        "parent_units_total": _nullable("parent_units_total", data["parent_units_total"]).alias(
+            "parent_units_total"
+        ),
     }
     has_points = data["spc_points"] > 0
     trial = pl.Series("trial_limits", data["trial_limits"], dtype=pl.Boolean)

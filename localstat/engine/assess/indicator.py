@@ -18,6 +18,7 @@ from localstat.engine.assess.bands import BandRules
 from localstat.engine.assess.chain import DeliveryChain, local_bodies, pool_up
 from localstat.engine.assess.frames import Tables, points_frame
 from localstat.engine.assess.judge import Arrays, judge_panel
+from localstat.engine.assess.labels import COMPARISONS
 from localstat.engine.assess.observations import IndicatorChunk
 from localstat.engine.assess.specs import IndicatorSpec
 from localstat.engine.assess.targets import BoundTargets, TargetLookup
@@ -112,8 +113,9 @@ def _blocks(rows: int, periods: int) -> list[slice]:
     return [slice(start, min(start + size, rows)) for start in range(0, rows, size)]
 
 
-def _pooled(chunk: IndicatorChunk, above: _Chain) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """The bodies' and then the nation's summed grids, and how many units each has at the end."""
+def _pooled(chunk: IndicatorChunk, above: _Chain) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The bodies' and then the nation's summed grids, how many units each pools at the end, and
+    how many units each has (every unit of the indicator below it, with a value then or not)."""
     bodies, periods = above.bodies.size, chunk.x.shape[1]
     pooled_x = np.zeros((bodies + 1, periods))
     pooled_n = np.zeros((bodies + 1, periods))
@@ -129,11 +131,24 @@ def _pooled(chunk: IndicatorChunk, above: _Chain) -> tuple[FloatArray, FloatArra
     units = np.append(
         pool_up(reporting.astype(np.float64), above.unit_parent, above.body_parent), reporting.sum()
     )
+    every = np.ones(reporting.size)
+    units_total = np.append(pool_up(every, above.unit_parent, above.body_parent), every.sum())
     # A body or a nation with no unit reporting in a period has no point there.
     empty = pooled_n == 0
     pooled_x[empty] = np.nan
     pooled_n[empty] = np.nan
-    return pooled_x, pooled_n, units
+    return pooled_x, pooled_n, units, units_total
+
+
+def _fairly_pooled(parent_units: IntArray, parent_total: IntArray, own: IntArray) -> npt.NDArray[np.bool_]:
+    """Whether a parent's value is a fair benchmark for a row: it pools at least one unit besides
+    the row's own (``own``: the row's units with a value) and at least half of the parent's units.
+    Otherwise a unit would be compared with itself, or an area with the few units that reported.
+
+    >>> _fairly_pooled(np.array([1, 2, 2, 3]), np.array([5, 4, 5, 5]), np.array([1, 1, 1, 0])).tolist()
+    [False, True, False, True]
+    """
+    return (parent_units - own >= 1) & (2 * parent_units >= parent_total)
 
 
 def _standard(
@@ -167,7 +182,7 @@ def judge_indicator(
     units = len(chunk.units)
     above = _chain_above(chunk, shared, spec.service)
     bodies = above.bodies.size
-    pooled_x, pooled_n, pooled_units = _pooled(chunk, above)
+    pooled_x, pooled_n, pooled_units, pooled_total = _pooled(chunk, above)
 
     pooled_values = _pooled_value(pooled_x[:, -1], pooled_n[:, -1], spec)
     national = float(pooled_values[-1])
@@ -211,6 +226,16 @@ def judge_indicator(
     judged_pooled["vs_national"][-1] = -1  # the nation is not compared with itself
     judged = {name: np.concatenate([judged_units[name], judged_pooled[name]]) for name in judged_units}
 
+    # Each row's parent: how many units its value pools and has; compared only when fairly pooled.
+    own_units = np.concatenate([(~np.isnan(x[:, -1])).astype(np.int64), pooled_units.astype(np.int64)])
+    parent_row = np.concatenate([above.unit_parent, above.body_parent, [-1]]).astype(np.int64)
+    body_units = np.append(pooled_units[:bodies], -1).astype(np.int64)  # position -1: no parent
+    body_total = np.append(pooled_total[:bodies], -1).astype(np.int64)
+    parent_units, parent_total = body_units[parent_row], body_total[parent_row]
+    unfair = (parent_row >= 0) & (judged["vs_parent"] >= 0)
+    unfair &= ~_fairly_pooled(parent_units, parent_total, own_units)
+    judged["vs_parent"] = np.where(unfair, COMPARISONS.index("not_compared"), judged["vs_parent"])
+
     # The record: each unit's own falls; a body's and the nation's are the sums over their units.
     record = judged.pop("record")[:units]
     record_all = np.vstack(
@@ -238,7 +263,10 @@ def judge_indicator(
         denominator=np.concatenate([n[:, -1], pooled_n[:, -1]])
         if spec.statistic != "count"
         else np.full(rows, np.nan),
-        units=np.concatenate([(~np.isnan(x[:, -1])).astype(np.int64), pooled_units.astype(np.int64)]),
+        units=own_units,
+        units_total=np.concatenate([np.ones(units), pooled_total]).astype(np.int64),
+        parent_units=parent_units,
+        parent_units_total=parent_total,
         peers=np.concatenate([peer_count, np.full(bodies + 1, -1)]).astype(np.int64),
         target_deadline=lookup.deadline,
         falls=record_all[:, 0],

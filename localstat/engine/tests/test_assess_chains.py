@@ -261,3 +261,63 @@ def test_nothing_to_judge_gives_empty_frames_with_every_column():
     assert result.series.height == 0
     assert "vs_national" in result.series.columns
     assert result.positions.height == result.tiers.height == 0
+
+
+def area_with_late_returns(reported: list[str]) -> pl.DataFrame:
+    """Area Q with units U1-U4 over three periods, where only ``reported`` have the last one."""
+    rows = [(u, "X", p, 90 + i, 100) for i, u in enumerate(["U1", "U2", "U3", "U4"]) for p in (1, 2)]
+    rows += [(u, "X", 3, 90 + i, 100) for i, u in enumerate(["U1", "U2", "U3", "U4"]) if u in reported]
+    return pl.DataFrame(
+        rows, schema=["unit", "indicator", "period", "numerator", "denominator"], orient="row"
+    )
+
+
+AREA = pl.DataFrame({"unit": ["U1", "U2", "U3", "U4"], "parent": ["Q", "Q", "Q", "Q"]})
+
+
+def test_a_unit_is_not_compared_with_an_area_value_pooled_only_from_itself():
+    # Given an area of four units where only U1's latest return is in
+    result = assess(area_with_late_returns(["U1"]), hierarchy=AREA)
+    u1 = result.series.filter(pl.col("unit") == "U1").row(0, named=True)
+    # Then the area's value is U1's own, and U1 is not compared with it
+    assert u1["parent_value"] == pytest.approx(u1["value"])
+    assert u1["vs_parent"] == "not_compared"
+    # and the evidence says the area's value pools 1 of its 4 units
+    assert (u1["parent_units"], u1["parent_units_total"]) == (1, 4)
+    area = result.series.filter(pl.col("unit") == "Q").row(0, named=True)
+    assert (area["units"], area["units_total"]) == (1, 4)
+
+
+def test_a_unit_is_compared_with_its_area_only_when_it_pools_another_unit_and_half_its_units():
+    # Two of four in: U1 is compared (its area pools U2 as well, and half the units)
+    two = assess(area_with_late_returns(["U1", "U2"]), hierarchy=AREA).series
+    assert by_unit(two, "vs_parent")["U1"] not in (None, "not_compared")
+    assert by_unit(two, "parent_units")["U1"] == 2
+    # but U3, with no value, has nothing to compare (null), not a comparison
+    assert by_unit(two, "vs_parent")["U3"] is None
+    # One of four besides itself is not half: with U1 and one other of five, still not compared
+    five = AREA.vstack(pl.DataFrame({"unit": ["U5"], "parent": ["Q"]}))
+    rows = area_with_late_returns(["U1", "U2"]).vstack(
+        pl.DataFrame(
+            [("U5", "X", p, 80, 100) for p in (1, 2)],
+            schema=["unit", "indicator", "period", "numerator", "denominator"],
+            orient="row",
+        )
+    )
+    series = assess(rows, hierarchy=five).series
+    assert by_unit(series, "vs_parent")["U1"] == "not_compared"
+    assert (by_unit(series, "parent_units")["U1"], by_unit(series, "parent_units_total")["U1"]) == (2, 5)
+
+
+def test_an_area_is_not_compared_with_a_region_that_pools_only_its_own_units():
+    # Given a region Y over areas Q1 (U1, U2) and Q2 (U3), where only Q1's units have the last period
+    rows = flat({"U1": (10, 100), "U2": (30, 100), "U3": (50, 100)}, periods=2).vstack(
+        flat({"U1": (10, 100), "U2": (30, 100)}, periods=3).filter(pl.col("period") == 3)
+    )
+    hierarchy = pl.DataFrame({"unit": ["U1", "U2", "U3", "Q1", "Q2"], "parent": ["Q1", "Q1", "Q2", "Y", "Y"]})
+    series = assess(rows, hierarchy=hierarchy).series
+    # Then Y's value is Q1's own: Q1 is not compared with it (2 of Y's 3 units, but none besides Q1's)
+    assert by_unit(series, "vs_parent")["Q1"] == "not_compared"
+    assert (by_unit(series, "parent_units")["Q1"], by_unit(series, "parent_units_total")["Q1"]) == (2, 3)
+    # and a unit alone in its area is never compared with it
+    assert by_unit(series, "parent_units_total")["U3"] == 1
