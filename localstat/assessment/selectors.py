@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -182,32 +181,3 @@ def funnel_svg(indicator: Indicator, judgements: list[Judgement], highlight: lis
             )
         ),
     )
-
-
-def compare_runs(first: AssessmentRun, second: AssessmentRun) -> list[dict[str, Any]]:
-    """Where two runs' judgements differ: value, comparison with England, variation, trend or target."""
-    fields = ("value", "vs_national", "variation", "trend", "target_status")
-
-    def keyed(run: AssessmentRun) -> dict[tuple[int | None, int], dict[str, Any]]:
-        rows = Judgement.objects.filter(run=run).values(
-            "organisation_id", "organisation__code", "indicator_id", "indicator__code", *fields
-        )
-        return {(r["organisation_id"], r["indicator_id"]): r for r in rows}
-
-    before, after = keyed(first), keyed(second)
-    changes = []
-    for key in sorted(
-        before.keys() & after.keys(),
-        key=lambda k: (after[k]["indicator__code"], after[k]["organisation__code"] or ""),
-    ):
-        old, new = before[key], after[key]
-        changed = [f for f in fields if old[f] != new[f]]
-        if changed:
-            changes.append(
-                {
-                    "organisation": new["organisation__code"] or "England",
-                    "indicator": new["indicator__code"],
-                    "fields": [(f, old[f], new[f]) for f in changed],
-                }
-            )
-    return changes

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from localstat.assessment import analytics, selectors
 from localstat.assessment.choices import Level
+from localstat.assessment.comparison import RunChoiceError, chosen_run, comparison
 from localstat.assessment.explain import (
     ASSURANCE_SHORT,
     COMPARISON_SHORT,
@@ -162,16 +163,30 @@ def runs(request: HttpRequest) -> HttpResponse:
     if not permitted_organisations(request.user, "assessment.run").exists():
         raise Http404("No runs here for you.")
     recent = list(AssessmentRun.objects.order_by("-started_at", "-id")[:30])
-    comparison = None
+    result, errors = None, {}
     a, b = request.GET.get("a"), request.GET.get("b")
-    if a and b:
-        comparison = selectors.compare_runs(
-            get_object_or_404(AssessmentRun, pk=a), get_object_or_404(AssessmentRun, pk=b)
-        )
+    if a is not None or b is not None:
+        chosen = {}
+        for name, raw, which in (("a", a, "first"), ("b", b, "second")):
+            try:
+                chosen[name] = chosen_run(raw, which)
+            except RunChoiceError as error:
+                errors[name] = str(error)
+        if not errors:
+            result = comparison(chosen["a"], chosen["b"])
+        # A run chosen from outside the recent ones stays choosable.
+        recent += [run for run in chosen.values() if run not in recent]
     return render(
         request,
         "assessment/runs.html",
-        {"runs": recent, "comparison": comparison, "a": a, "b": b, "levels": Level},
+        {
+            "runs": recent,
+            "comparison": result,
+            "errors": errors,
+            "pickers": [("a", "Compare run", (a or "").strip()), ("b", "with run", (b or "").strip())],
+            "levels": Level,
+        },
+        status=400 if errors else 200,
     )
 
 

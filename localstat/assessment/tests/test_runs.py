@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 
 from localstat.assessment import analytics
+from localstat.assessment.comparison import compare_runs
 from localstat.assessment.models import AssessmentRun, Judgement, TierAssessment, UnitAssessment
-from localstat.assessment.selectors import compare_runs
 from localstat.assessment.services import run_assessment
 from localstat.assessment.tests.conftest import ATTENDANCES, MONTHS, SERIES, csv_for
 from localstat.engine import ENGINE_VERSION
