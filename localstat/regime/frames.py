@@ -166,27 +166,52 @@ def _points(series: pl.DataFrame, level: str, as_of: date) -> pl.DataFrame:
 
 def with_capacity(subjects: pl.DataFrame, ids: Iterable[int], as_of: date) -> pl.DataFrame:
     """The subjects with their capacity scores (1–4), where an inspector has made or verified a
-    capacity assessment at or before ``as_of``: ``capacity_score`` (the mean of the five components)
-    and ``capacity_<component>``. With none recorded the columns are empty and a test on them fails."""
+    capacity assessment at or before ``as_of``: ``capacity_score`` (the mean of the components scored,
+    to two places, as ``CapacityAssessment.overall_score``) and ``capacity_<component>``. With none
+    recorded the columns are empty and a test on them fails. Two queries, joined in Polars: the newest
+    inspector's assessment per unit (as ``inspection.selectors.latest_capacity`` chooses it), then its
+    component scores."""
     # Imported here: inspection reads the regime's freedoms, so neither imports the other at load.
-    from localstat.inspection.choices import Component
-    from localstat.inspection.selectors import latest_capacity
+    from localstat.inspection.choices import CapacitySource, Component
+    from localstat.inspection.models import CapacityAssessment, ComponentScore
 
-    columns = ["capacity_score", *(f"capacity_{c}" for c in Component.values)]
-    rows = [
-        (
-            unit_id,
-            assessment.overall_score,
-            *(
-                {s.component: float(s.score) for s in assessment.scores.all()}.get(c)
-                for c in Component.values
-            ),
-        )
-        for unit_id, assessment in latest_capacity(list(ids), as_of).items()
-    ]
-    capacity = pl.DataFrame(
-        rows,
-        schema={"organisation_id": pl.Int64, **dict.fromkeys(columns, pl.Float64)},
+    components = [f"capacity_{c}" for c in Component.values]
+    assessed = pl.DataFrame(
+        list(
+            CapacityAssessment.objects.filter(
+                unit_id__in=list(ids), source=CapacitySource.INSPECTOR, assessed_on__lte=as_of
+            ).values_list("pk", "unit_id", "assessed_on")
+        ),
+        schema={"assessment": pl.Int64, "organisation_id": pl.Int64, "assessed_on": pl.Date},
         orient="row",
+    )
+    newest = assessed.sort(
+        ["organisation_id", "assessed_on", "assessment"], descending=[False, True, True]
+    ).unique("organisation_id", keep="first")
+    scores = pl.DataFrame(
+        list(
+            ComponentScore.objects.filter(assessment_id__in=newest["assessment"].to_list()).values_list(
+                "assessment_id", "component", "score"
+            )
+        ),
+        schema={"assessment": pl.Int64, "component": pl.String, "score": pl.Float64},
+        orient="row",
+    ).with_columns(component=pl.lit("capacity_") + pl.col("component"))
+    overall = scores.group_by("assessment").agg(capacity_score=pl.col("score").mean().round(2))
+    wide = (
+        scores.pivot(on="component", index="assessment", values="score")
+        if scores.height
+        else pl.DataFrame(schema={"assessment": pl.Int64})
+    )
+    capacity = (
+        newest.select("assessment", "organisation_id")
+        .join(overall, on="assessment", how="left")
+        .join(wide, on="assessment", how="left")
+        .with_columns(pl.lit(None, dtype=pl.Float64).alias(c) for c in components if c not in wide.columns)
+        .select(
+            "organisation_id",
+            pl.col("capacity_score").cast(pl.Float64),
+            *(pl.col(c).cast(pl.Float64) for c in components),
+        )
     )
     return subjects.join(capacity, on="organisation_id", how="left")

@@ -314,3 +314,40 @@ rules:
     )
     # then only Ashford triggers; units with no capacity recorded fail the test
     assert preview.triggered["capacity-support"] == ["U1"]
+
+
+def test_capacity_is_read_from_each_units_newest_inspector_assessment_as_the_inspectorate_chooses_it(
+    assessed, run
+) -> None:
+    import polars as pl
+
+    from localstat.inspection.choices import Component
+    from localstat.inspection.selectors import latest_capacity
+    from localstat.inspection.services import assess_capacity
+    from localstat.regime.frames import with_capacity
+
+    def scored(value: int, **others: int) -> dict:
+        return dict.fromkeys(Component.values, (value, "Seen")) | {c: (v, "Seen") for c, v in others.items()}
+
+    for unit, day, scores in [
+        (assessed.u1, date(2018, 6, 1), scored(1)),
+        (assessed.u1, date(2019, 3, 1), scored(4, review=1)),
+        (assessed.u2, date(2019, 2, 1), scored(2, leadership=3)),
+        (assessed.u3, date(2019, 4, 15), scored(4)),  # after the date read: not yet made
+    ]:
+        assess_capacity(unit=unit, scores=scores, assessed_on=day, acting_user=assessed.ines)
+    ids = [assessed.u1.pk, assessed.u2.pk, assessed.u3.pk, assessed.u4.pk]
+    subjects = pl.DataFrame({"organisation_id": ids}, schema={"organisation_id": pl.Int64})
+    read = {
+        row["organisation_id"]: row
+        for row in with_capacity(subjects, ids, date(2019, 3, 31)).iter_rows(named=True)
+    }
+    expected = latest_capacity(ids, date(2019, 3, 31))
+    assert set(expected) == {assessed.u1.pk, assessed.u2.pk}
+    for pk, assessment in expected.items():
+        assert read[pk]["capacity_score"] == pytest.approx(assessment.overall_score)
+        for score in assessment.scores.all():
+            assert read[pk][f"capacity_{score.component}"] == score.score
+    assert read[assessed.u1.pk]["capacity_score"] == pytest.approx(3.4)
+    assert read[assessed.u3.pk]["capacity_score"] is None
+    assert read[assessed.u4.pk]["capacity_review"] is None
