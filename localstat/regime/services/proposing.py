@@ -346,8 +346,8 @@ def _note_waiting(
         .when(~pl.col("judged"))
         .then(
             pl.format(
-                "No step proposed {}: the latest period judged ({}) has no value for what the exit criteria "
-                "test (a return not yet made), so neither closing nor a step up is proposed for want of data.",
+                "No step proposed {}: the latest period judged ({}) has no approved value for what the exit criteria "
+                "test (a return not yet made or not yet approved), so neither closing nor a step up is proposed for want of data.",
                 pl.lit(on),
                 pl.coalesce(month, pl.lit("none")),
             )

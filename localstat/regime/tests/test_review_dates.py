@@ -80,16 +80,19 @@ def test_a_due_review_with_no_step_proposed_says_why(assessed, ladder) -> None: 
     assert _open(ProposalKind.ESCALATE_INTERVENTION) == []
     # then the intervention says why nothing is proposed, on its page and in the list
     intervention.refresh_from_db()
-    assert "has no value for what the exit criteria test" in intervention.review_note
+    assert "has no approved value for what the exit criteria test" in intervention.review_note
     morgan = Client()
     morgan.force_login(assessed.morgan)
     set_reference_date(date(2019, 6, 1), reason="test")
     detail = morgan.get(reverse("regime:intervention", args=[intervention.pk])).text
     assert "Due" in detail
-    assert "has no value for what the exit criteria test" in detail
-    assert "has no value for what the exit criteria test" in morgan.get(reverse("regime:interventions")).text
+    assert "has no approved value for what the exit criteria test" in detail
+    assert (
+        "has no approved value for what the exit criteria test"
+        in morgan.get(reverse("regime:interventions")).text
+    )
     (listed,) = morgan.get("/api/regime/interventions").json()
-    assert "has no value for what the exit criteria test" in listed["review_note"]
+    assert "has no approved value for what the exit criteria test" in listed["review_note"]
 
 
 def test_a_due_review_with_a_step_proposed_says_it_awaits_a_decision_and_no_note(assessed, ladder) -> None:  # noqa: F811
