@@ -122,6 +122,24 @@ def _written(field: str, value: Any, version: IndicatorVersion) -> str:
     return labels.get(value, str(value).replace("_", " ").capitalize())
 
 
+def _change(field: str, old: Any, new: Any, version: Any) -> tuple[str, str, str]:
+    """(label, old, new) as written; a value change too small for the indicator's format says so.
+
+    >>> class Percent:
+    ...     def format_value(self, value): return f"{value:.1f}%"
+    >>> _change("value", 86.71, 86.72, Percent())
+    ('Value', '86.7%', '86.7% (a change smaller than the figures show)')
+    >>> _change("value", 0.0, 12.5, Percent())
+    ('Value', '0.0%', '12.5%')
+    >>> _change("trend", "no_change", "worsening", Percent())
+    ('Trend', 'No significant change', 'Getting worse')
+    """
+    before, after = _written(field, old, version), _written(field, new, version)
+    if before == after:
+        after = f"{after} (a change smaller than the figures show)"
+    return COMPARED[field][0], before, after
+
+
 def comparison(first: AssessmentRun, second: AssessmentRun) -> Comparison:
     """The changes from ``first`` to ``second``, written for the runs page."""
     changed = changed_series(first, second)
@@ -136,13 +154,7 @@ def comparison(first: AssessmentRun, second: AssessmentRun) -> Comparison:
                 "organisation": row["organisation"] or "England",
                 "indicator": row["indicator"],
                 "changes": [
-                    (
-                        COMPARED[f][0],
-                        _written(f, row[f"{f}_old"], version),
-                        _written(f, row[f], version),
-                    )
-                    for f in _FIELDS
-                    if row[f] != row[f"{f}_old"]
+                    _change(f, row[f"{f}_old"], row[f], version) for f in _FIELDS if row[f] != row[f"{f}_old"]
                 ],
             }
         )
