@@ -13,7 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from localstat.assessment import analytics, charts
 from localstat.assessment.choices import Level
-from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentences
+from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentences, pooled_from
 from localstat.assessment.selectors import versions_for
 from localstat.chain.access import permitted_organisations
 from localstat.chain.models import Organisation, Service
@@ -203,7 +203,9 @@ def unit_page(organisation: Organisation) -> list[dict[str, Any]]:
                     if judgement.lower_95 is not None and judgement.upper_95 is not None
                     else "",
                     "national": fmt(judgement.national_value),
-                    "area": fmt(judgement.parent_value),
+                    "area": fmt(judgement.parent_value) + pooled_from(judgement.evidence or {})
+                    if judgement.parent_value is not None
+                    else fmt(None),
                     "peers": fmt(judgement.peer_value),
                     "sentences": judgement_sentences(judgement, wording),
                     "standards": _standards(judgement, version),

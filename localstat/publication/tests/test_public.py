@@ -68,6 +68,7 @@ def test_the_unit_page_says_it_in_plain_english_first_then_the_numbers_and_chart
     assert "95% interval" in text
     assert f"{assessed.health.name} release 1 (April 2019)" in text
     assert "93.8%" in text  # March 2019, the latest released value
+    assert "pooled from 2 of its 2 units" in text  # its area's value, and what it is made of
     assert ReleaseChart.objects.filter(release=published).count() == 4  # drawn with the release
     Client().get("/units/U1/")
     assert ReleaseChart.objects.filter(release=published).count() == 4  # and never again
