@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from localstat.chain.demo import DEMO_AREA
 from localstat.chain.models import Service
@@ -62,7 +63,7 @@ def publish_demo(context: DemoContext) -> None:
         # /releases/pre-release/ exactly what will be published; nobody else sees it before its time.
         announced = freeze_release(release=announced, acting_user=None, now=now)
     context.progress(
-        f"      Health release {announced.number} announced for {announced.publish_at:%d %B %Y %H:%M}"
+        f"      Health release {announced.number} announced for {timezone.localtime(announced.publish_at):%d %B %Y %H:%M}"
         + (f", frozen, with pre-release access for {manager.get_username()}" if manager else "")
     )
 

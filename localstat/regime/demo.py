@@ -185,7 +185,7 @@ def regime_demo(context: DemoContext) -> None:
             _decide_consequences(published, analyst, decided)
         open_q70 = Intervention.objects.filter(organisation_id__in=area_units, status="open").count()
         context.progress(
-            f"      {month_end:%b %Y}: {len(report.proposals)} proposals ({report.lapsed} older ones lapsed), "
+            f"      {month_end:%b %Y}: {len(report.proposals)} proposals ({report.lapsed} older {'one' if report.lapsed == 1 else 'ones'} lapsed), "
             f"{report.payments} payments computed; "
             f"{DEMO_AREA} opened {counts['opened']}, escalated {counts['escalated']}, kept {counts['kept']}, "
             f"closed {counts['closed']} ({open_q70} open); {report.alerts} reach the department"

@@ -11,7 +11,8 @@ def test_a_missing_page_keeps_the_layout_and_points_to_sign_in_and_the_published
     assert page.status_code == 404
     text = page.content.decode()
     assert '<h1 class="govuk-heading-l">Page not found</h1>' in text
-    assert 'href="/"' in text and "sign in" in text
+    assert 'href="/"' in text
+    assert "sign in" in text
     assert "Resolver404" not in text
 
 
