@@ -247,6 +247,27 @@ def thinly_pooled(evidence: dict[str, Any], benchmark: str, name: str) -> str:
     )
 
 
+def too_few_for_national(evidence: dict[str, Any], benchmark: str, name: str) -> str:
+    """Why a body's value is not compared with the national one, when it pools fewer than half of
+    its units (the engine compares a body only when 2K >= N); "" when the comparison was left out
+    for another reason (a count, a neutral indicator) or the row is a unit.
+
+    >>> print(too_few_for_national({"units": 1, "units_total": 9}, "88.0%", "England"))
+    It is not compared with England (88.0%): its value pools 1 of its 9 units, too few to compare with England; a comparison needs at least half of them.
+    >>> too_few_for_national({"units": 5, "units_total": 9}, "88.0%", "England")
+    ''
+    >>> too_few_for_national({"units": 0, "units_total": 1}, "88.0%", "England")
+    ''
+    """
+    pooled, total = evidence.get("units"), evidence.get("units_total")
+    if pooled is None or total is None or total <= 1 or 2 * pooled >= total:
+        return ""
+    return (
+        f"It is not compared with {name} ({benchmark}): its value pools {pooled} of its {total} "
+        f"units, too few to compare with {name}; a comparison needs at least half of them."
+    )
+
+
 def judgement_sentences(j: Any, wording: Wording) -> list[str]:
     """Every reason behind a judgement, in reading order: value, comparisons, variation, trend, target."""
     fmt = wording.format_value
@@ -284,8 +305,12 @@ def judgement_sentences(j: Any, wording: Wording) -> list[str]:
         phrase = COMPARISON_PHRASES.get(comparison or "")
         if benchmark is None:
             continue
-        if comparison == "not_compared" and name == wording.parent_name:
-            thin = thinly_pooled(evidence, fmt(benchmark), name)
+        if comparison == "not_compared" and name in (wording.parent_name, wording.benchmark_name):
+            thin = (
+                thinly_pooled(evidence, fmt(benchmark), name)
+                if name == wording.parent_name
+                else too_few_for_national(evidence, fmt(benchmark), name)
+            )
             if thin:
                 sentences.append(thin)
         elif phrase:

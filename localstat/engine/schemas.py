@@ -150,9 +150,12 @@ _SHARE_COLUMNS = (
     Column("share_targets_off_track", "... off track"),
     Column("share_targets_missed", "... missed"),
     Column("share_below_standard", "... of its series with a standard: below it"),
-    Column("share_improving", "... with a recent trend: improving"),
+    Column("share_improving", "... with a recent trend (stale series left out): improving"),
     Column("share_worsening", "... worsening"),
-    Column("share_special_cause_improvement", "... with an SPC judgement: special cause improvement"),
+    Column(
+        "share_special_cause_improvement",
+        "... with an SPC judgement (stale series left out): special cause improvement",
+    ),
     Column("share_special_cause_concern", "... special cause concern"),
 )
 
@@ -285,10 +288,20 @@ SCHEMAS: dict[str, Schema] = {
             Column("service", "the indicator's service (--indicators)"),
             Column("period", "the period judged: the indicator's latest on or before --as-of"),
             Column("last_period", "the series' latest period with a point"),
+            Column(
+                "periods_without_value",
+                "the indicator's periods (columns of its grid: periods any unit has a value in) "
+                "from last_period to period (0: a value now; empty: never a point)",
+            ),
+            Column(
+                "stale",
+                "true when periods_without_value is 3 or more: its trend and variation describe old "
+                "data, so they feed neither direction_score nor the positions' direction shares",
+            ),
             Column("numerator", "numerator at the period (pooled: the sum over its units)"),
             Column("denominator", "denominator at the period (pooled: the sum; empty for counts)"),
-            Column("units", "units with a value at the period (1 or 0 for a unit)"),
-            Column("units_total", "units it has for the indicator, with a value or not (1 for a unit)"),
+            Column("units", "units with a value at the period (K; 1 or 0 for a unit)"),
+            Column("units_total", "units it has for the indicator, with a value or not (N; 1 for a unit)"),
             Column("value", "numerator / denominator x multiplier (a count: numerator x multiplier)"),
             Column("lower_95", "lower 95% limit: Wilson (proportion), exact/Byar's (rate, ratio, count)"),
             Column("upper_95", "upper 95% limit"),
@@ -296,7 +309,11 @@ SCHEMAS: dict[str, Schema] = {
             Column("upper_998", "upper 99.8% limit"),
             Column("method", "wilson, exact (fewer than 10 events) or byars"),
             Column("national_value", "the national (pooled) value at the period"),
-            Column("vs_national", "significantly_better ... significantly_worse, not_compared (Fingertips)"),
+            Column(
+                "vs_national",
+                "significantly_better ... significantly_worse, not_compared (Fingertips); a body's is "
+                "not_compared unless its value pools at least half its units (2K >= N)",
+            ),
             Column("parent_value", "the parent's pooled value"),
             Column("parent_units", "units the parent's value pools (K: the parent's units)"),
             Column("parent_units_total", "units the parent has for the indicator (N)"),
@@ -334,7 +351,7 @@ SCHEMAS: dict[str, Schema] = {
             Column("not_recovered", "falls not put right in time"),
             Column("recovery_pending", "falls too recent to tell"),
             Column("absolute_score", "mean score of the absolute judgements (--bands scores)"),
-            Column("direction_score", "mean score of the trend and SPC variation"),
+            Column("direction_score", "mean score of the trend and SPC variation (empty when stale)"),
         ),
         per_row=False,
         files=(
@@ -416,7 +433,7 @@ SCHEMAS: dict[str, Schema] = {
                     Column("service", "service (empty without a service column in --indicators)"),
                     Column("series", "series with an absolute score"),
                     Column("absolute_score", "mean absolute score of its series"),
-                    Column("direction_score", "mean direction score"),
+                    Column("direction_score", "mean direction score (stale series left out)"),
                     Column("absolute", "high, middle or low (--bands position thresholds)"),
                     Column("direction", "improving, stable or declining"),
                     Column("position", "e.g. improving_from_a_low_base, coasting, not_assessed"),

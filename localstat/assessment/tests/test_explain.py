@@ -109,3 +109,34 @@ def test_a_unit_with_no_place_says_why_rather_than_too_little_data() -> None:
     waiting = position_phrase("not_assessed", {"listed_series": 6, "valued_series": 0})
     assert "too little data" not in waiting
     assert waiting == "Not placed: none of its 6 indicators has an approved value for the period assessed yet"
+
+
+def test_a_body_pooling_too_few_of_its_units_says_why_it_is_not_compared_with_england() -> None:
+    """Rule (engine schemas, vs_national): a body is compared with England only when its value
+    pools at least half of its units; Q70's March value pooled 1 of its 9 and was called
+    'significantly better' than England."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from localstat.assessment.explain import Wording, judgement_sentences
+
+    blank = dict.fromkeys(("vs_parent", "vs_peers", "variation", "spc_rule", "assurance", "trend"), "")
+    j = SimpleNamespace(
+        **blank,
+        target_status="",
+        value=97.0,
+        period=date(2019, 3, 1),
+        evidence={"units": 1, "units_total": 9},
+        lower_95=95.0,
+        upper_95=98.0,
+        vs_national="not_compared",
+        national_value=88.0,
+        parent_value=None,
+        peer_value=None,
+    )
+    sentences = judgement_sentences(j, Wording(format_value=_fmt))
+    assert sentences[1] == (
+        "It is not compared with England (88.0%): its value pools 1 of its 9 units, too few to "
+        "compare with England; a comparison needs at least half of them."
+    )
+    assert not any("better than England" in s for s in sentences)

@@ -54,6 +54,8 @@ SERIES_COLUMNS: tuple[tuple[str, Any], ...] = (
     ("service", pl.String),
     ("period", _PERIOD),
     ("last_period", _PERIOD),
+    ("periods_without_value", pl.Int64),
+    ("stale", pl.Boolean),
     ("numerator", pl.Float64),
     ("denominator", pl.Float64),
     ("units", pl.Int64),
@@ -135,7 +137,7 @@ def empty_series_frame(period_dtype: pl.DataType) -> pl.DataFrame:
     """A series frame with no rows (nothing to judge), with every column typed.
 
     >>> empty_series_frame(pl.Int64).width
-    50
+    52
     """
     return pl.DataFrame(schema=_schema(SERIES_COLUMNS, period_dtype))
 
@@ -201,6 +203,7 @@ def series_frame(parts: list[Arrays], tables: Tables, period_dtype: pl.DataType)
             "spc_rule", np.where(data["spc_rule"] > 0, data["spc_rule"] - 1, -1), _RULE_WORDS
         ),
         "peers": _nullable("peers", data["peers"]).alias("peers"),
+        "periods_without_value": _nullable("periods_without_value", data["periods_without_value"]),
         "parent_units": _nullable("parent_units", data["parent_units"]).alias("parent_units"),
         "parent_units_total": _nullable("parent_units_total", data["parent_units_total"]).alias(
             "parent_units_total"

@@ -24,10 +24,15 @@ from localstat.engine.assess.specs import IndicatorSpec
 from localstat.engine.assess.targets import BoundTargets, TargetLookup
 from localstat.engine.spc import Profile
 
-__all__ = ["Shared", "judge_indicator"]
+__all__ = ["STALE_AFTER_PERIODS", "Shared", "judge_indicator"]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+#: A series whose latest value is this many of the indicator's periods or more before the period
+#: judged is stale (as the assessment app's evidence says): its trend and variation describe old
+#: data, so they do not feed its unit's direction of travel.
+STALE_AFTER_PERIODS = 3
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,16 @@ def _fairly_pooled(parent_units: IntArray, parent_total: IntArray, own: IntArray
     return (parent_units - own >= 1) & (2 * parent_units >= parent_total)
 
 
+def _pools_half(units: FloatArray, units_total: FloatArray) -> npt.NDArray[np.bool_]:
+    """Whether a pooled value is fair to compare with the national one: it pools at least half of
+    its units (a body whose value is one unit's of nine says nothing about the body).
+
+    >>> _pools_half(np.array([1.0, 4.0, 5.0, 0.0]), np.array([9.0, 9.0, 9.0, 0.0])).tolist()
+    [False, False, True, True]
+    """
+    return np.asarray(2 * units >= units_total, dtype=np.bool_)
+
+
 def _standard(
     chunk: IndicatorChunk, spec: IndicatorSpec, lookup: TargetLookup, shared: Shared
 ) -> tuple[FloatArray, IntArray, int] | None:
@@ -222,6 +237,7 @@ def judge_indicator(
         peers=np.full(bodies + 1, np.nan),
         targets=_rows(lookup, pooled_rows),
         scores=shared.rules.scores,
+        national_fair=_pools_half(pooled_units, pooled_total),
     )
     judged_pooled["vs_national"][-1] = -1  # the nation is not compared with itself
     judged = {name: np.concatenate([judged_units[name], judged_pooled[name]]) for name in judged_units}
@@ -250,6 +266,10 @@ def judge_indicator(
     code = np.concatenate([chunk.units, shared.unit_count + above.bodies, [-1]]).astype(np.int64)
     parent_code = np.append(shared.unit_count + above.bodies, -1)
     last_column = judged.pop("last_column")
+    # Periods (the indicator's own, as in its grid) from each row's latest value to the one judged.
+    behind = np.where(last_column >= 0, x.shape[1] - 1 - last_column, -1).astype(np.int64)
+    stale = behind >= STALE_AFTER_PERIODS
+    judged["direction_score"] = np.where(stale, np.nan, judged["direction_score"])
     judged.update(
         level=np.concatenate([np.zeros(units), np.ones(bodies), [2]]).astype(np.int64),
         code=code,
@@ -259,6 +279,8 @@ def judge_indicator(
         indicator=np.full(rows, index, dtype=np.int64),
         period=np.full(rows, chunk.periods[-1], dtype=np.int64),
         last_period=np.where(last_column >= 0, chunk.periods[np.maximum(last_column, 0)], -1),
+        periods_without_value=behind,
+        stale=stale,
         numerator=np.concatenate([x[:, -1], pooled_x[:, -1]]),
         denominator=np.concatenate([n[:, -1], pooled_n[:, -1]])
         if spec.statistic != "count"

@@ -303,6 +303,7 @@ def judge_panel(
     scores: Mapping[str, Mapping[str, float]],
     plotted: FloatArray | None = None,
     record: tuple[FloatArray, IntArray, int] | None = None,
+    national_fair: npt.NDArray[np.bool_] | None = None,
 ) -> Arrays:
     """Judge every row of a panel at its last column; returns one array per series-frame column.
 
@@ -310,7 +311,9 @@ def judge_panel(
     ``parent`` and ``peers`` each row's parent and peer-group values (NaN: none), ``targets`` the
     target of each row; ``plotted`` the grid :func:`plotted_values` gives, when the caller has it;
     ``record`` each row's standard, the column it applies from and the periods allowed for a
-    recovery, to count falls below it (:func:`packed_recovery_record`).
+    recovery, to count falls below it (:func:`packed_recovery_record`); ``national_fair`` false
+    where a row's value pools too few of its units to compare with the national value
+    (``not_compared``, so no score from it).
     Label columns hold codes (see :mod:`localstat.engine.assess.labels`).
     """
     rows, periods = x.shape
@@ -347,7 +350,11 @@ def judge_panel(
         return np.where(missing, -1, _codes(labels, COMPARISONS)).astype(np.int64)
 
     out["national_value"] = np.full(rows, national)
-    out["vs_national"] = versus(national)
+    vs_national = versus(national)
+    if national_fair is not None:
+        unfair = ~national_fair & (vs_national >= 0)
+        vs_national = np.where(unfair, COMPARISONS.index("not_compared"), vs_national).astype(np.int64)
+    out["vs_national"] = vs_national
     out["parent_value"] = parent
     out["vs_parent"] = versus(parent)
     out["peer_value"] = peers

@@ -6,6 +6,12 @@ score, and the share of its judged series in each judgement. The two scores plac
 performance × direction of travel (the position), and the band rules give its band. A body also
 gets the share of its units in each band and its record in correcting under-performance.
 Everything is a Polars group-by over series rows, with one expression per rule.
+
+A stale series (``stale``: its latest value three or more of the indicator's periods before the
+period judged) says nothing about the direction of travel now: its trend and variation count in
+neither the direction score nor the shares (nor their denominators, ``judged_trend`` and
+``judged_variation``). Its value's comparisons, target and standard still count: they are what the
+latest value says, and the value's age is told beside it.
 """
 
 from __future__ import annotations
@@ -93,6 +99,29 @@ TIER_COLUMNS: tuple[str, ...] = ("body", "parent", "service", *_SUMMARY, "units"
 JUDGED_COLUMNS: tuple[str, ...] = (*_JUDGED, "listed_series", "valued_series")
 
 
+#: Judgements of the direction of travel, which a stale series does not give.
+_DIRECTION_COLUMNS = ("trend", "variation", "direction_score")
+
+
+def _fresh(series: pl.DataFrame) -> pl.DataFrame:
+    """The series with a stale series' direction judgements (trend, variation, direction score)
+    blanked, so that old data does not count towards the direction of travel now.
+
+    >>> series = pl.DataFrame({"trend": ["improving", "worsening"], "variation": None,
+    ...     "direction_score": [1.0, -1.0], "stale": [False, True]})
+    >>> _fresh(series).select("trend", "direction_score").rows()
+    [('improving', 1.0), (None, None)]
+    """
+    if "stale" not in series.columns:
+        return series
+    stale = pl.col("stale").fill_null(False)
+    return series.with_columns(
+        pl.when(stale).then(None).otherwise(pl.col(name)).alias(name)
+        for name in _DIRECTION_COLUMNS
+        if name in series.columns
+    )
+
+
 def judged_counts(series: pl.DataFrame) -> pl.DataFrame:
     """How many of each unit's (or body's) series in a service were judged on each column: the
     denominators of its shares, so that "2 of its 3 indicators with a target" can be said exactly.
@@ -109,7 +138,8 @@ def judged_counts(series: pl.DataFrame) -> pl.DataFrame:
     """
     valued = pl.col("value").is_not_null().sum() if "value" in series.columns else pl.lit(0)
     return (
-        series.group_by("level", "unit", "service", maintain_order=True)
+        _fresh(series)
+        .group_by("level", "unit", "service", maintain_order=True)
         .agg(
             *[
                 pl.col(column).cast(pl.String).is_in(judged).sum().cast(pl.Int64).alias(name)
@@ -149,12 +179,16 @@ def _condition(condition: Condition) -> pl.Expr:
 
 def _summarise(series: pl.DataFrame, keys: list[str], rules: BandRules) -> pl.DataFrame:
     thresholds = rules.position
-    summary = series.group_by(keys, maintain_order=True).agg(
-        pl.col("parent").drop_nulls().first().alias("parent"),
-        pl.col("absolute_score").is_not_null().sum().cast(pl.Int64).alias("series"),
-        pl.col("absolute_score").mean().alias("absolute_score"),
-        pl.col("direction_score").mean().alias("direction_score"),
-        *[_share(column, counted, judged).alias(name) for name, column, counted, judged in _SHARES],
+    summary = (
+        _fresh(series)
+        .group_by(keys, maintain_order=True)
+        .agg(
+            pl.col("parent").drop_nulls().first().alias("parent"),
+            pl.col("absolute_score").is_not_null().sum().cast(pl.Int64).alias("series"),
+            pl.col("absolute_score").mean().alias("absolute_score"),
+            pl.col("direction_score").mean().alias("direction_score"),
+            *[_share(column, counted, judged).alias(name) for name, column, counted, judged in _SHARES],
+        )
     )
     absolute = (
         pl.when(pl.col("absolute_score") >= thresholds.high)
