@@ -291,8 +291,8 @@ def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Moveme
 
     "Before" is the latest period that had ended before the meeting day and been approved by it (on
     the day at the latest), at the revision approved by then: a value approved afterwards (even for a period that ended
-    before the meeting) is not what the meeting saw. An approval recorded after the database's
-    reference date (history loaded when a demo database was built) is dated by the return's receipt.
+    before the meeting) is not what the meeting saw. (History loaded on its deadlines is recorded as
+    approved on the day each return came in, so it reads here as it happened.)
     "Newest" is the current approved value of the latest period. Three queries: the unit's judged
     indicators, their definitions and every approved revision of its values.
     """
@@ -314,7 +314,7 @@ def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Moveme
     versions = {i.pk: version_of(i, as_of) for i in indicators}
     # (period, end, approved on, value, current) for every approved revision, oldest revision first.
     revisions: dict[int, list[tuple[date, date, date, float, bool]]] = defaultdict(list)
-    for indicator_id, period, end, numerator, denominator, approved_at, received_on, current in (
+    for indicator_id, period, end, numerator, denominator, approved_at, current in (
         Observation.objects.filter(approved_at__isnull=False, unit=unit, indicator_id__in=list(versions))
         .order_by("period_start", "revision")
         .values_list(
@@ -324,7 +324,6 @@ def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Moveme
             "numerator",
             "denominator",
             "approved_at",
-            "return_record__received_on",
             "approved_current",
         )
     ):
@@ -334,8 +333,6 @@ def movements_after(unit: Any, meetings: list[Meeting]) -> dict[int, list[Moveme
         else:
             value = numerator / denominator * float(version.multiplier)
         approved_on = timezone.localtime(approved_at).date()
-        if approved_on > as_of and received_on is not None:
-            approved_on = received_on  # approved when the database was built: dated by its receipt
         revisions[indicator_id].append((period, end, approved_on, value, current))
     found: dict[int, list[Movement]] = {}
     for meeting in held:
