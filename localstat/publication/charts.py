@@ -17,6 +17,16 @@ def chart_key(organisation_id: int, indicator_id: int) -> str:
     return f"unit:{organisation_id}:{indicator_id}"
 
 
+def judgement_chart(judgement: ReleasedJudgement, points: pl.DataFrame, y_title: str) -> str:
+    """The SPC chart of one released unit judgement, from its run's points."""
+    return assessment_charts.spc_chart(
+        points,
+        title=f"{judgement.organisation.display_name}: {judgement.indicator.name}",  # type: ignore[union-attr]
+        y_title=y_title or "value",
+        target=(judgement.evidence or {}).get("target_level"),
+    )
+
+
 def draw_release_charts(release: Release) -> int:
     """Draw and keep the SPC chart of every unit judgement in ``release`` that has none yet; return
     how many were drawn. The run's points are read once and split by unit and indicator in Polars."""
@@ -48,12 +58,7 @@ def draw_release_charts(release: Release) -> int:
         found = series.get((judgement.organisation.code, judgement.indicator.code))
         if found is None or found.height == 0:
             continue
-        svg = assessment_charts.spc_chart(
-            found,
-            title=f"{judgement.organisation.display_name}: {judgement.indicator.name}",
-            y_title=versions[judgement.pk].display_unit or "value",
-            target=(judgement.evidence or {}).get("target_level"),
-        )
+        svg = judgement_chart(judgement, found, versions[judgement.pk].display_unit)
         drawn.append(
             ReleaseChart(
                 release=release, key=chart_key(judgement.organisation_id, judgement.indicator_id), svg=svg

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 
-from localstat.assessment import analytics, charts
+from localstat.assessment import analytics
 from localstat.assessment.choices import Level
 from localstat.assessment.explain import TREND_SHORT, Wording, judgement_sentences, pooled_from
 from localstat.assessment.selectors import versions_for
@@ -19,7 +19,7 @@ from localstat.chain.access import permitted_organisations
 from localstat.chain.models import Organisation, Service
 from localstat.framework.models import Indicator, IndicatorVersion
 from localstat.framework.periods import period_containing
-from localstat.publication.charts import chart_key
+from localstat.publication.charts import chart_key, judgement_chart
 from localstat.publication.models import (
     PreReleaseAccess,
     Release,
@@ -100,12 +100,7 @@ def _chart(release: Release, judgement: ReleasedJudgement, y_title: str) -> str:
     )
     if points.height == 0:
         return ""
-    svg = charts.spc_chart(
-        points,
-        title=f"{judgement.organisation.display_name}: {judgement.indicator.name}",  # type: ignore[union-attr]
-        y_title=y_title or "value",
-        target=(judgement.evidence or {}).get("target_level"),
-    )
+    svg = judgement_chart(judgement, points, y_title)
     try:
         with transaction.atomic():
             ReleaseChart.objects.create(release=release, key=key, svg=svg)
